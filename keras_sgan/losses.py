@@ -1,0 +1,117 @@
+"""Loss terms of the semi-supervised GAN, as plain functions of tensors.
+
+The discriminator outputs K logits for the K real classes; the "fake" class
+is an implicit logit fixed at 0 (Salimans et al. 2016, section 5). With
+`Z = sum(exp(logits))`, the probability that `x` is real is
+`D(x) = Z / (Z + 1) = sigmoid(logsumexp(logits))`, so every term below is
+written with `logsumexp` and `softplus` and never forms `exp(logits)`,
+which overflows for logits above about 88 in float32.
+
+All functions use `keras.ops` only, so they run on any Keras backend.
+
+References:
+    - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
+    - [Odena, 2016](https://arxiv.org/abs/1606.01583)
+"""
+
+from keras import ops
+
+
+def _float32(x):
+    # Under mixed precision the logits arrive as float16; the losses are
+    # reduced in float32 so that logsumexp and the means do not overflow.
+    return ops.cast(x, "float32")
+
+
+def real_probability(logits):
+    """`D(x)`: the probability that `x` is real, from the K class logits.
+
+    Args:
+        logits: tensor of shape `(batch, num_classes)`.
+
+    Returns:
+        Tensor of shape `(batch,)` with values in `[0, 1]`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> p = real_probability(np.zeros((1, 3), "float32"))  # Z = 3
+    >>> round(float(p[0]), 4)  # 3 / (3 + 1)
+    0.75
+    """
+    return ops.sigmoid(ops.logsumexp(_float32(logits), axis=-1))
+
+
+def supervised_loss(labels, logits):
+    """Mean sparse categorical cross-entropy over the K real classes.
+
+    The fake class plays no part: with labeled real data, `p(y | x, real)`
+    is the softmax of the K logits alone.
+
+    Args:
+        labels: integer tensor of shape `(batch,)`, class ids in
+            `[0, num_classes)`.
+        logits: tensor of shape `(batch, num_classes)`.
+
+    Returns:
+        Scalar tensor.
+    """
+    return ops.mean(
+        ops.sparse_categorical_crossentropy(
+            labels, _float32(logits), from_logits=True
+        )
+    )
+
+
+def unsupervised_discriminator_loss(real_logits, fake_logits):
+    """The discriminator's real-vs-fake loss on unlabeled and generated data.
+
+    `0.5 * mean(-log D(x_real)) + 0.5 * mean(-log(1 - D(x_fake)))`, where
+    `-log D(x) = softplus(-logsumexp(logits))` and
+    `-log(1 - D(x)) = softplus(logsumexp(logits))`.
+
+    Args:
+        real_logits: logits of unlabeled real data, `(batch, num_classes)`.
+        fake_logits: logits of generated data, `(batch, num_classes)`.
+
+    Returns:
+        Scalar tensor.
+    """
+    lse_real = ops.logsumexp(_float32(real_logits), axis=-1)
+    lse_fake = ops.logsumexp(_float32(fake_logits), axis=-1)
+    return 0.5 * ops.mean(ops.softplus(-lse_real)) + 0.5 * ops.mean(
+        ops.softplus(lse_fake)
+    )
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching: distance between mean real and mean fake features.
+
+    `mean(square(mean(f_real, axis=0) - mean(f_fake, axis=0)))`
+    (Salimans et al. 2016, section 3.1). Features of any rank are accepted;
+    the batch axis is the first.
+
+    Args:
+        real_features: discriminator features of real data.
+        fake_features: discriminator features of generated data, same shape
+            apart from the batch size.
+
+    Returns:
+        Scalar tensor.
+    """
+    real_mean = ops.mean(_float32(real_features), axis=0)
+    fake_mean = ops.mean(_float32(fake_features), axis=0)
+    return ops.mean(ops.square(real_mean - fake_mean))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """The non-saturating generator loss `mean(-log D(G(z)))`.
+
+    Args:
+        fake_logits: logits of generated data, `(batch, num_classes)`.
+
+    Returns:
+        Scalar tensor.
+    """
+    lse_fake = ops.logsumexp(_float32(fake_logits), axis=-1)
+    return ops.mean(ops.softplus(-lse_fake))

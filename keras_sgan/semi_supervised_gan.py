@@ -1,0 +1,678 @@
+import inspect
+import numbers
+
+import keras
+from keras import ops
+
+from keras_sgan import builders
+from keras_sgan import gradients
+from keras_sgan import input_pipeline
+from keras_sgan import losses
+
+GENERATOR_LOSSES = ("feature_matching", "non_saturating")
+# Trackers of the GAN step; they mean nothing during evaluation.
+_TRAINING_METRICS = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss")
+_DEFAULT_LEARNING_RATE = 3e-4
+_DEFAULT_BETA_1 = 0.5
+
+
+def _default_optimizer():
+    return keras.optimizers.Adam(
+        learning_rate=_DEFAULT_LEARNING_RATE, beta_1=_DEFAULT_BETA_1
+    )
+
+
+def _check_positive_int(value, name, allow_none=False):
+    if value is None and allow_none:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+    ):
+        raise ValueError(
+            f"`{name}` must be a positive integer"
+            f"{' or None' if allow_none else ''}. Received: {name}={value!r}"
+        )
+
+
+def _check_sub_model(value, name, builder_args):
+    if value is None or isinstance(value, keras.Model):
+        return
+    if not callable(value):
+        raise TypeError(
+            f"`{name}` must be a `keras.Model`, a builder (a callable "
+            f"`{name}_builder({builder_args})` returning one) or None for the "
+            f"default. Received: {name}={value!r}"
+        )
+
+
+@keras.saving.register_keras_serializable(package="keras_sgan")
+class SemiSupervisedGAN(keras.Model):
+    """A classifier trained on few labels and many unlabeled samples by a GAN.
+
+    The discriminator is a K-class classifier whose "fake" class is an
+    implicit logit fixed at 0 (Salimans et al. 2016): it learns the labeled
+    classes from the labeled batch, and learns that unlabeled data is real
+    and generated data is fake. The generator is trained by feature
+    matching. `call(x)` returns the discriminator's class probabilities, so
+    `predict`, `evaluate` and `export` see a plain classifier.
+
+    Train with `fit(labeled, unlabeled)`: `labeled` is `(x, y)` arrays or a
+    batched `tf.data.Dataset` of `(x, y)`; `unlabeled` is an array or a
+    batched dataset of `x` (labels, if present, are ignored). One epoch is one
+    pass over the unlabeled data; the (small) labeled set is shuffled and
+    repeated alongside. The sub-models are built at the first `fit` (or
+    call) from the shape of the data.
+
+    The default generator ends in `tanh`: scale real data to `[-1, 1]`
+    (`keras_sgan.data.scale_images` does it for images); array inputs
+    outside that range are refused while the default generator is used.
+
+    Args:
+        num_classes: int. Number of real classes K (at least 2).
+        latent_dim: int. Size of the generator's noise vector.
+        generator: `keras.Model`, a builder, or None. A model mapping
+            `(batch, latent_dim)` noise to a batch shaped like the data, or a
+            callable `builder(data_shape=..., latent_dim=...)` returning one.
+            None uses `keras_sgan.builders.default_generator`.
+        discriminator: `keras.Model`, a builder, or None. A model mapping a
+            batch of data to `(logits, features)`, `logits` of shape
+            `(batch, num_classes)`, or a callable
+            `builder(data_shape=..., num_classes=...)` returning one. None uses
+            `keras_sgan.builders.default_discriminator`.
+        generator_loss: str. `"feature_matching"` (default) or
+            `"non_saturating"`.
+        unsupervised_weight: float. Weight of the unsupervised term in the
+            discriminator loss.
+        seed: int or None. Seed of the generator noise and of the shuffling
+            done by `fit`.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.random.uniform(-1, 1, (64, 8)).astype("float32")
+    >>> y = np.arange(64) % 2
+    >>> model = SemiSupervisedGAN(num_classes=2, latent_dim=4, seed=0)
+    >>> model.compile(metrics=["accuracy"])
+    >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, verbose=0)
+    >>> sorted(history.history)
+    ['accuracy', 'd_loss', 'g_loss', 'supervised_loss', 'unsupervised_loss']
+    >>> model.predict(x, verbose=0).shape
+    (64, 2)
+
+    References:
+        - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
+        - [Odena, 2016](https://arxiv.org/abs/1606.01583)
+    """
+
+    def __init__(
+        self,
+        num_classes,
+        latent_dim=100,
+        generator=None,
+        discriminator=None,
+        generator_loss="feature_matching",
+        unsupervised_weight=1.0,
+        seed=None,
+        **kwargs,
+    ):
+        gradients.check_backend()
+        super().__init__(**kwargs)
+        if (
+            isinstance(num_classes, bool)
+            or not isinstance(num_classes, numbers.Integral)
+            or num_classes < 2
+        ):
+            raise ValueError(
+                "`num_classes` must be an integer >= 2 (the number of real "
+                f"classes). Received: num_classes={num_classes!r}"
+            )
+        _check_positive_int(latent_dim, "latent_dim")
+        _check_sub_model(generator, "generator", "data_shape, latent_dim")
+        _check_sub_model(
+            discriminator, "discriminator", "data_shape, num_classes"
+        )
+        if generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(
+                f"`generator_loss` must be one of {GENERATOR_LOSSES}. "
+                f"Received: generator_loss={generator_loss!r}"
+            )
+        if (
+            isinstance(unsupervised_weight, bool)
+            or not isinstance(unsupervised_weight, numbers.Real)
+            or unsupervised_weight < 0
+        ):
+            raise ValueError(
+                "`unsupervised_weight` must be a non-negative number. "
+                f"Received: unsupervised_weight={unsupervised_weight!r}"
+            )
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+        ):
+            raise ValueError(
+                f"`seed` must be an integer or None. Received: seed={seed!r}"
+            )
+
+        # === Config ===
+        self.num_classes = int(num_classes)
+        self.latent_dim = int(latent_dim)
+        self.generator_loss = generator_loss
+        self.unsupervised_weight = float(unsupervised_weight)
+        self.seed = seed
+
+        # === Sub-models ===
+        # Built models are kept as given; builders run in `build()`, once
+        # the data shape is known. The discriminator is assigned first so
+        # that its variables lead `model.trainable_variables`.
+        self._discriminator_builder = (
+            None if isinstance(discriminator, keras.Model) else discriminator
+        )
+        self._generator_builder = (
+            None if isinstance(generator, keras.Model) else generator
+        )
+        self._default_generator = generator is None
+        self.discriminator = (
+            discriminator if isinstance(discriminator, keras.Model) else None
+        )
+        self.generator = generator if isinstance(generator, keras.Model) else None
+        self.data_shape = None
+
+        # === State ===
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.supervised_loss_tracker = keras.metrics.Mean(
+            name="supervised_loss"
+        )
+        self.unsupervised_loss_tracker = keras.metrics.Mean(
+            name="unsupervised_loss"
+        )
+        self.d_optimizer = None
+        self.g_optimizer = None
+
+    # === Building ===
+
+    def build_discriminator(self, data_shape):
+        """Returns the discriminator for samples of shape `data_shape`.
+
+        Override in a subclass to define the architecture in code; the
+        returned model must map `(batch, *data_shape)` to
+        `(logits, features)`.
+
+        Args:
+            data_shape: tuple of ints. Shape of one sample.
+
+        Returns:
+            A `keras.Model`.
+        """
+        if self.discriminator is not None:
+            return self.discriminator
+        builder = self._discriminator_builder or builders.default_discriminator
+        return builder(data_shape=data_shape, num_classes=self.num_classes)
+
+    def build_generator(self, data_shape):
+        """Returns the generator for samples of shape `data_shape`.
+
+        Override in a subclass to define the architecture in code; the
+        returned model must map `(batch, latent_dim)` to
+        `(batch, *data_shape)`.
+
+        Args:
+            data_shape: tuple of ints. Shape of one sample.
+
+        Returns:
+            A `keras.Model`.
+        """
+        if self.generator is not None:
+            return self.generator
+        builder = self._generator_builder or builders.default_generator
+        return builder(data_shape=data_shape, latent_dim=self.latent_dim)
+
+    def build(self, input_shape):
+        data_shape = tuple(input_shape[1:])
+        discriminator = self.build_discriminator(data_shape)
+        generator = self.build_generator(data_shape)
+        self._check_discriminator(discriminator, data_shape)
+        self._check_generator(generator, data_shape)
+        self.discriminator = discriminator
+        self.generator = generator
+        self.data_shape = data_shape
+
+    def _check_discriminator(self, discriminator, data_shape):
+        if not isinstance(discriminator, keras.Model):
+            raise TypeError(
+                "The discriminator builder must return a `keras.Model`. "
+                f"Received: {discriminator!r}"
+            )
+        inputs = keras.KerasTensor((None, *data_shape), dtype="float32")
+        try:
+            outputs = discriminator.compute_output_spec(inputs)
+        except Exception as error:
+            raise ValueError(
+                "The discriminator cannot take batches of data of shape "
+                f"{(None, *data_shape)}: {error}"
+            ) from error
+        if not isinstance(outputs, (tuple, list)) or len(outputs) != 2:
+            raise ValueError(
+                "The discriminator must return `(logits, features)`: logits of "
+                f"shape (batch, {self.num_classes}) and the feature-matching "
+                f"layer. Received outputs: {_shapes(outputs)}"
+            )
+        logits, features = outputs
+        if len(logits.shape) != 2 or logits.shape[-1] != self.num_classes:
+            raise ValueError(
+                "The discriminator's logits must have shape (batch, "
+                f"num_classes) = (batch, {self.num_classes}); the fake class "
+                f"is implicit. Received logits of shape {logits.shape}"
+            )
+        if len(features.shape) < 2:
+            raise ValueError(
+                "The discriminator's features must have a batch axis and at "
+                f"least one feature axis. Received features of shape "
+                f"{features.shape}"
+            )
+
+    def _check_generator(self, generator, data_shape):
+        if not isinstance(generator, keras.Model):
+            raise TypeError(
+                "The generator builder must return a `keras.Model`. "
+                f"Received: {generator!r}"
+            )
+        noise = keras.KerasTensor((None, self.latent_dim), dtype="float32")
+        try:
+            samples = generator.compute_output_spec(noise)
+        except Exception as error:
+            raise ValueError(
+                "The generator cannot take noise of shape "
+                f"{(None, self.latent_dim)} (latent_dim={self.latent_dim}): "
+                f"{error}"
+            ) from error
+        if (
+            isinstance(samples, (tuple, list))
+            or tuple(samples.shape[1:]) != data_shape
+        ):
+            raise ValueError(
+                "The generator's output must be shaped like the data: "
+                f"(batch, *{data_shape}). Received generator output "
+                f"{_shapes(samples)} for data of shape (batch, *{data_shape})"
+            )
+
+    def call(self, inputs, training=False):
+        logits, _ = self.discriminator(inputs, training=training)
+        return ops.softmax(ops.cast(logits, "float32"))
+
+    # === Training ===
+
+    def compile(
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        metrics=None,
+        *,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+        **kwargs,
+    ):
+        """Configures the model for training.
+
+        Args:
+            d_optimizer: optimizer, name or None. Trains the discriminator
+                (the classifier). None gives `Adam(3e-4, beta_1=0.5)`.
+                It is also `model.optimizer`, the one Keras callbacks such
+                as `LearningRateScheduler` and `SwapEMAWeights` act on.
+            g_optimizer: optimizer, name or None. Trains the generator.
+                None gives `Adam(3e-4, beta_1=0.5)`.
+            metrics: list of metrics of the classifier, computed on the
+                labeled batch in training and on `validation_data`, e.g.
+                `["accuracy"]`.
+            run_eagerly: bool. As in `keras.Model.compile`.
+            steps_per_execution: int. As in `keras.Model.compile`.
+            jit_compile: bool or `"auto"`. As in `keras.Model.compile`.
+            auto_scale_loss: bool. Wrap both optimizers in a
+                `LossScaleOptimizer` under the `mixed_float16` policy.
+        """
+        if "optimizer" in kwargs:
+            raise ValueError(
+                "SemiSupervisedGAN trains two networks, so it takes two "
+                "optimizers: `compile(d_optimizer=..., g_optimizer=...)` "
+                "(either may be omitted for the default Adam(3e-4, "
+                f"beta_1=0.5)). Received: optimizer={kwargs['optimizer']!r}"
+            )
+        if "loss" in kwargs:
+            raise ValueError(
+                "SemiSupervisedGAN's losses are fixed by the method; choose "
+                "the generator's with `SemiSupervisedGAN(generator_loss=...)` "
+                "and weigh the unsupervised term with `unsupervised_weight`. "
+                f"Received: loss={kwargs['loss']!r}"
+            )
+        if kwargs:
+            raise TypeError(
+                f"compile() got unexpected arguments {sorted(kwargs)}. "
+                "Accepted: d_optimizer, g_optimizer, metrics, run_eagerly, "
+                "steps_per_execution, jit_compile, auto_scale_loss"
+            )
+        d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
+        if d_optimizer is g_optimizer:
+            raise ValueError(
+                "`d_optimizer` and `g_optimizer` must be two optimizer "
+                "instances: an optimizer keeps per-variable state for the "
+                "network it trains. Received the same object for both."
+            )
+        # The classifier's loss is what `evaluate` and `val_loss` report.
+        super().compile(
+            optimizer=d_optimizer,
+            loss=keras.losses.SparseCategoricalCrossentropy(),
+            metrics=metrics,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+            auto_scale_loss=auto_scale_loss,
+        )
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(g_optimizer, keras.optimizers.LossScaleOptimizer)
+        ):
+            g_optimizer = keras.optimizers.LossScaleOptimizer(
+                g_optimizer, name="g_loss_scale_optimizer"
+            )
+        self.d_optimizer = self.optimizer
+        self.g_optimizer = g_optimizer
+        self._sgan_compile_config = {
+            "d_optimizer": d_optimizer,
+            "g_optimizer": g_optimizer,
+            "metrics": metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+            "auto_scale_loss": auto_scale_loss,
+        }
+        self._build_optimizers()
+
+    def _build_optimizers(self):
+        # Each optimizer owns the variables of one network. Keras would
+        # otherwise build `model.optimizer` on all trainable variables.
+        if not self.built or not self.compiled:
+            return
+        if not self.d_optimizer.built:
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+        if not self.g_optimizer.built:
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+    def train_step(self, data):
+        (x_labeled, y_labeled), x_unlabeled = data
+        batch_size = ops.shape(x_unlabeled)[0]
+
+        def discriminator_loss():
+            logits_labeled, _ = self.discriminator(x_labeled, training=True)
+            logits_real, features_real = self.discriminator(
+                x_unlabeled, training=True
+            )
+            x_fake = self.generator(self._noise(batch_size), training=True)
+            logits_fake, _ = self.discriminator(x_fake, training=True)
+            supervised = losses.supervised_loss(y_labeled, logits_labeled)
+            unsupervised = losses.unsupervised_discriminator_loss(
+                logits_real, logits_fake
+            )
+            d_loss = supervised + self.unsupervised_weight * unsupervised
+            return d_loss, (supervised, unsupervised, logits_labeled, features_real)
+
+        d_loss, (supervised, unsupervised, logits_labeled, features_real) = (
+            gradients.minimize(
+                discriminator_loss,
+                self.discriminator.trainable_variables,
+                self.d_optimizer,
+            )
+        )
+        # The generator matches the real features seen by the discriminator
+        # step; they are constants for the generator.
+        features_real = ops.stop_gradient(features_real)
+
+        def generator_loss():
+            x_fake = self.generator(self._noise(batch_size), training=True)
+            logits_fake, features_fake = self.discriminator(
+                x_fake, training=True
+            )
+            if self.generator_loss == "feature_matching":
+                loss = losses.feature_matching_loss(features_real, features_fake)
+            else:
+                loss = losses.non_saturating_generator_loss(logits_fake)
+            return loss, None
+
+        g_loss, _ = gradients.minimize(
+            generator_loss, self.generator.trainable_variables, self.g_optimizer
+        )
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.supervised_loss_tracker.update_state(supervised)
+        self.unsupervised_loss_tracker.update_state(unsupervised)
+        probabilities = ops.softmax(ops.cast(logits_labeled, "float32"))
+        logs = self.compute_metrics(x_labeled, y_labeled, probabilities)
+        # `loss` is the classifier loss of `evaluate`; training reports the
+        # four GAN losses instead of a meaningless zero.
+        return {name: value for name, value in logs.items() if name != "loss"}
+
+    def test_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if y is not None and len(y.shape) == 2:
+            # One-hot rows or a trailing axis of 1, as accepted by `fit`.
+            y = (
+                ops.argmax(y, axis=-1)
+                if y.shape[-1] == self.num_classes and self.num_classes > 1
+                else ops.squeeze(y, axis=-1)
+            )
+        logs = super().test_step((x, y, sample_weight))
+        return {
+            name: value
+            for name, value in logs.items()
+            if name not in _TRAINING_METRICS
+        }
+
+    def _noise(self, batch_size):
+        return keras.random.normal(
+            (batch_size, self.latent_dim), seed=self.seed_generator
+        )
+
+    def fit(
+        self,
+        labeled=None,
+        unlabeled=None,
+        *,
+        batch_size=None,
+        labeled_batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_data=None,
+        shuffle=True,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+        **kwargs,
+    ):
+        """Trains the model on labeled and unlabeled data.
+
+        Args:
+            labeled: `(x, y)` arrays, or a batched `tf.data.Dataset` of
+                `(x, y)`. `y` holds class ids (or one-hot rows). The set is
+                shuffled and repeated for as long as the epoch lasts.
+            unlabeled: an array, `(x, y)` arrays whose labels are ignored, or
+                a batched dataset of `x` or `(x, y)`. One pass over it is one
+                epoch.
+            batch_size: int. Unlabeled batch size for array inputs
+                (default 32). Datasets keep their own batching.
+            labeled_batch_size: int. Labeled batch size for array inputs
+                (default `batch_size`).
+            epochs, verbose, callbacks, validation_data, initial_epoch,
+            steps_per_epoch, validation_steps, validation_batch_size,
+            validation_freq: as in `keras.Model.fit`. Validation runs the
+                classifier on `validation_data` (`(x, y)` or a dataset).
+            shuffle: bool. Whether array inputs are shuffled every epoch.
+
+        Returns:
+            A `keras.callbacks.History`.
+        """
+        for name in ("x", "y"):
+            if name in kwargs:
+                raise TypeError(
+                    "SemiSupervisedGAN.fit takes `fit(labeled, unlabeled)`: "
+                    "`labeled` as `(x, y)` or a dataset of `(x, y)` batches "
+                    "and `unlabeled` as `x` or a dataset. Received the "
+                    f"keyword argument {name}="
+                )
+        unsupported = {
+            "validation_split": 0.0,
+            "class_weight": None,
+            "sample_weight": None,
+        }
+        for name, neutral in unsupported.items():
+            value = kwargs.pop(name, neutral)
+            if value is not None and value != neutral:
+                raise ValueError(
+                    f"`{name}` is not supported by SemiSupervisedGAN.fit. "
+                    "Pass held-out labeled data as `validation_data=(x, y)`."
+                    if name == "validation_split"
+                    else f"`{name}` is not supported by SemiSupervisedGAN.fit."
+                    f" Received: {name}={value!r}"
+                )
+        if kwargs:
+            raise TypeError(
+                f"fit() got unexpected arguments {sorted(kwargs)}. Accepted: "
+                f"{', '.join(inspect.signature(self.fit).parameters)}"
+            )
+        if not self.compiled:
+            raise RuntimeError(
+                "Call `model.compile()` before `model.fit()`. "
+                "`compile()` with no arguments uses the recommended Adam "
+                "settings for both networks."
+            )
+        if labeled is None or unlabeled is None:
+            raise ValueError(
+                "fit() needs both `labeled` and `unlabeled` data: "
+                "`fit(labeled, unlabeled)`. Received: "
+                f"labeled={'None' if labeled is None else '...'}, "
+                f"unlabeled={'None' if unlabeled is None else '...'}"
+            )
+        batch_size = 32 if batch_size is None else batch_size
+        _check_positive_int(batch_size, "batch_size")
+        labeled_batch_size = (
+            batch_size if labeled_batch_size is None else labeled_batch_size
+        )
+        _check_positive_int(labeled_batch_size, "labeled_batch_size")
+        _check_positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
+
+        dataset, data_shape = input_pipeline.make_training_dataset(
+            labeled,
+            unlabeled,
+            num_classes=self.num_classes,
+            batch_size=batch_size,
+            labeled_batch_size=labeled_batch_size,
+            shuffle=shuffle,
+            seed=self.seed,
+            value_range=(-1.0, 1.0) if self._uses_default_generator() else None,
+            steps_per_epoch=steps_per_epoch,
+        )
+        if not self.built:
+            self.build((None, *data_shape))
+        elif self.data_shape != data_shape:
+            raise ValueError(
+                f"This model was built for samples of shape {self.data_shape}. "
+                f"Received: samples of shape {data_shape}"
+            )
+        # Built here, not by Keras: callbacks such as BackupAndRestore need a
+        # built model, and each optimizer must own one network's variables.
+        self._build_optimizers()
+        return super().fit(
+            dataset,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            # The pipeline shuffles arrays itself; Keras warns on datasets.
+            shuffle=False,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size or batch_size,
+            validation_freq=validation_freq,
+        )
+
+    def _uses_default_generator(self):
+        return (
+            self._default_generator
+            and type(self).build_generator is SemiSupervisedGAN.build_generator
+        )
+
+    def generate(self, n, batch_size=256):
+        """Draws `n` samples from the generator.
+
+        Args:
+            n: int. Number of samples.
+            batch_size: int. Samples generated per batch.
+
+        Returns:
+            A NumPy array of shape `(n, *data_shape)`.
+        """
+        _check_positive_int(n, "n")
+        _check_positive_int(batch_size, "batch_size")
+        if not self.built:
+            raise RuntimeError(
+                "The generator does not exist yet: it is built from the data "
+                "shape at the first `fit()`, or by `model.build((None, "
+                "*data_shape))`."
+            )
+        noise = self._noise(n)
+        return self.generator.predict(noise, batch_size=batch_size, verbose=0)
+
+    # === Serialization ===
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "latent_dim": self.latent_dim,
+                "generator": keras.saving.serialize_keras_object(
+                    self.generator or self._generator_builder
+                ),
+                "discriminator": keras.saving.serialize_keras_object(
+                    self.discriminator or self._discriminator_builder
+                ),
+                "generator_loss": self.generator_loss,
+                "unsupervised_weight": self.unsupervised_weight,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for name in ("generator", "discriminator"):
+            config[name] = keras.saving.deserialize_keras_object(
+                config[name], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        return keras.saving.serialize_keras_object(self._sgan_compile_config)
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+
+
+def _shapes(outputs):
+    if isinstance(outputs, (tuple, list)):
+        return [tuple(o.shape) for o in outputs]
+    return tuple(outputs.shape)
