@@ -182,16 +182,20 @@ def load_tfds(
     import tensorflow_datasets as tfds
 
     def load(which):
-        x, y = tfds.as_numpy(
+        # Read in batches and concatenate, rather than `batch_size=-1`,
+        # which needs a known cardinality.
+        batches = tfds.as_numpy(
             tfds.load(
                 name,
                 split=which,
                 as_supervised=True,
-                batch_size=-1,
+                batch_size=4096,
                 data_dir=data_dir,
                 download=download,
             )
         )
+        xs, ys = zip(*batches)
+        x, y = np.concatenate(xs), np.concatenate(ys)
         if scale:
             x = scale_images(x)
         return x, input_pipeline.standardize_labels(
