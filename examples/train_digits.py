@@ -65,6 +65,12 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/digits")
+    parser.add_argument(
+        "--unsupervised-weight",
+        type=float,
+        default=1.0,
+        help="0 turns the GAN off (labels-only training)",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     epochs = 2 if args.quick else args.epochs
@@ -74,20 +80,32 @@ def main(argv=None):
     digits = load_digits()
     x = keras_sgan.data.scale_images(digits.data, input_range=(0, 16))
     x_train, x_test, y_train, y_test = train_test_split(
-        x, digits.target, test_size=0.3, stratify=digits.target,
+        x,
+        digits.target,
+        test_size=0.3,
+        stratify=digits.target,
         random_state=args.seed,
     )
     (x_labeled, y_labeled), x_unlabeled = keras_sgan.data.split_labeled(
-        x_train, y_train, labels_per_class=args.labels_per_class,
+        x_train,
+        y_train,
+        labels_per_class=args.labels_per_class,
         seed=args.seed,
     )
 
-    model = keras_sgan.SemiSupervisedGAN(num_classes=10, seed=args.seed)
+    model = keras_sgan.SemiSupervisedGAN(
+        num_classes=10,
+        unsupervised_weight=args.unsupervised_weight,
+        seed=args.seed,
+    )
     model.compile(metrics=["accuracy"])
     start = time.time()
     history = model.fit(
-        (x_labeled, y_labeled), x_unlabeled,
-        batch_size=100, epochs=epochs, verbose=0,
+        (x_labeled, y_labeled),
+        x_unlabeled,
+        batch_size=100,
+        epochs=epochs,
+        verbose=0,
     )
     sgan_seconds = time.time() - start
     sgan_accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
@@ -103,16 +121,23 @@ def main(argv=None):
     grid_path = os.path.join(args.out, "generated_digits.png")
     save_grid(model.generate(50), grid_path)
 
-    print(f"digits: {len(x_labeled)} labels ({args.labels_per_class} per "
-          f"class), {len(x_unlabeled)} unlabeled, {len(x_test)} test images, "
-          f"{steps} steps")
+    print(
+        f"digits: {len(x_labeled)} labels ({args.labels_per_class} per "
+        f"class), {len(x_unlabeled)} unlabeled, {len(x_test)} test images, "
+        f"{steps} steps"
+    )
     print(f"{'model':<32}{'test accuracy':>14}{'seconds':>9}")
-    print(f"{'SemiSupervisedGAN':<32}{sgan_accuracy:>14.4f}"
-          f"{sgan_seconds:>9.1f}")
-    print(f"{'same discriminator, labels only':<32}{baseline_accuracy:>14.4f}"
-          f"{baseline_seconds:>9.1f}")
-    print(f"final d_loss {history.history['d_loss'][-1]:.4f}, "
-          f"g_loss {history.history['g_loss'][-1]:.4f}")
+    print(
+        f"{'SemiSupervisedGAN':<32}{sgan_accuracy:>14.4f}{sgan_seconds:>9.1f}"
+    )
+    print(
+        f"{'same discriminator, labels only':<32}{baseline_accuracy:>14.4f}"
+        f"{baseline_seconds:>9.1f}"
+    )
+    print(
+        f"final d_loss {history.history['d_loss'][-1]:.4f}, "
+        f"g_loss {history.history['g_loss'][-1]:.4f}"
+    )
     print(f"generated digits: {grid_path}")
     return {"sgan": sgan_accuracy, "labels_only": baseline_accuracy}
 

@@ -126,8 +126,10 @@ def mlp_discriminator(
     features = h
     for units in hidden_units:
         features = layers.Dense(units, activation="relu")(h)
-        h = layers.GaussianNoise(hidden_noise)(features) if hidden_noise else (
-            features
+        h = (
+            layers.GaussianNoise(hidden_noise)(features)
+            if hidden_noise
+            else (features)
         )
     logits = layers.Dense(num_classes, name="logits")(h)
     return keras.Model(x, [logits, features], name=name)

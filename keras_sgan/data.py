@@ -77,7 +77,9 @@ def split_labeled(
             "have: "
             + ", ".join(
                 f"class {c} has {n}"
-                for c, n in zip(classes[too_small], counts[too_small])
+                for c, n in zip(
+                    classes[too_small], counts[too_small], strict=True
+                )
             )
             + f". The smallest class has {counts.min()} samples."
         )
@@ -194,7 +196,7 @@ def load_tfds(
                 download=download,
             )
         )
-        xs, ys = zip(*batches)
+        xs, ys = zip(*batches, strict=True)
         x, y = np.concatenate(xs), np.concatenate(ys)
         if scale:
             x = scale_images(x)

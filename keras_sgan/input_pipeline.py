@@ -113,10 +113,15 @@ def standardize_labels(y, num_classes, name="y"):
 
 
 def _labeled_arrays(labeled, num_classes):
-    if not isinstance(labeled, (tuple, list)) or len(labeled) != 2:
+    if not isinstance(labeled, (tuple, list)):
         raise TypeError(
             f"`labeled` must be {_ACCEPTED_LABELED}. Received: "
-            f"{_describe(labeled) if not isinstance(labeled, (tuple, list)) else f'a {type(labeled).__name__} of length {len(labeled)}'}"
+            f"{_describe(labeled)}"
+        )
+    if len(labeled) != 2:
+        raise TypeError(
+            f"`labeled` must be {_ACCEPTED_LABELED}. Received: a "
+            f"{type(labeled).__name__} of length {len(labeled)}"
         )
     x, y = labeled
     x = standardize_features(x, "labeled x")
@@ -318,7 +323,9 @@ def make_training_dataset(
             indices = indices.shuffle(
                 len(x_l), seed=labeled_seed, reshuffle_each_iteration=True
             )
-        indices = indices.repeat().batch(labeled_batch_size, drop_remainder=True)
+        indices = indices.repeat().batch(
+            labeled_batch_size, drop_remainder=True
+        )
         labeled_ds = _gather_batches((x_l, y_l), indices)
 
     # === Unlabeled stream: one pass is one epoch ===

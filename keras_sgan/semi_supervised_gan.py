@@ -176,7 +176,9 @@ class SemiSupervisedGAN(keras.Model):
         self.discriminator = (
             discriminator if isinstance(discriminator, keras.Model) else None
         )
-        self.generator = generator if isinstance(generator, keras.Model) else None
+        self.generator = (
+            generator if isinstance(generator, keras.Model) else None
+        )
         self.data_shape = None
 
         # === State ===
@@ -420,7 +422,12 @@ class SemiSupervisedGAN(keras.Model):
                 logits_real, logits_fake
             )
             d_loss = supervised + self.unsupervised_weight * unsupervised
-            return d_loss, (supervised, unsupervised, logits_labeled, features_real)
+            return d_loss, (
+                supervised,
+                unsupervised,
+                logits_labeled,
+                features_real,
+            )
 
         d_loss, (supervised, unsupervised, logits_labeled, features_real) = (
             gradients.minimize(
@@ -439,7 +446,9 @@ class SemiSupervisedGAN(keras.Model):
                 x_fake, training=True
             )
             if self.generator_loss == "feature_matching":
-                loss = losses.feature_matching_loss(features_real, features_fake)
+                loss = losses.feature_matching_loss(
+                    features_real, features_fake
+                )
             else:
                 loss = losses.non_saturating_generator_loss(logits_fake)
             return loss, None

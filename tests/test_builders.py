@@ -6,10 +6,12 @@ from keras_sgan import builders
 
 @pytest.mark.parametrize("shape", [(5,), (8, 8, 1), (12, 3)])
 def test_mlp_pair_handles_any_shape(shape):
-    g = builders.mlp_generator(data_shape=shape, latent_dim=3,
-                               hidden_units=(4,))
-    d = builders.mlp_discriminator(data_shape=shape, num_classes=2,
-                                   hidden_units=(4,))
+    g = builders.mlp_generator(
+        data_shape=shape, latent_dim=3, hidden_units=(4,)
+    )
+    d = builders.mlp_discriminator(
+        data_shape=shape, num_classes=2, hidden_units=(4,)
+    )
     samples = g(np.zeros((2, 3), "float32"))
     assert tuple(samples.shape) == (2, *shape)
     logits, features = d(samples)
@@ -20,18 +22,19 @@ def test_mlp_pair_handles_any_shape(shape):
     "shape, start", [((32, 32, 3), (4, 4)), ((28, 28, 1), (7, 7))]
 )
 def test_dcgan_pair_for_small_images(shape, start):
-    g = builders.dcgan_generator(data_shape=shape, latent_dim=3,
-                                 base_filters=4)
-    d = builders.dcgan_discriminator(data_shape=shape, num_classes=10,
-                                     base_filters=4)
+    g = builders.dcgan_generator(data_shape=shape, latent_dim=3, base_filters=4)
+    d = builders.dcgan_discriminator(
+        data_shape=shape, num_classes=10, base_filters=4
+    )
     assert g.get_layer(index=4).output.shape[1:3] == start
     assert g.output_shape == (None, *shape)
     assert [tuple(t.shape) for t in d.outputs] == [(None, 10), (None, 16)]
 
 
 def test_default_builders_choose_by_shape():
-    conv = builders.default_discriminator(data_shape=(32, 32, 3),
-                                          num_classes=10)
+    conv = builders.default_discriminator(
+        data_shape=(32, 32, 3), num_classes=10
+    )
     mlp = builders.default_discriminator(data_shape=(8, 8, 1), num_classes=10)
     assert any("conv" in layer.name for layer in conv.layers)
     assert not any("conv" in layer.name for layer in mlp.layers)

@@ -67,7 +67,9 @@ def test_scale_images_maps_uint8_to_generator_range():
     images = np.array([[0, 128, 255]], "uint8")
     scaled = data.scale_images(images)
     assert scaled.dtype == np.float32
-    np.testing.assert_allclose(scaled, [[-1.0, 128 / 127.5 - 1, 1.0]], atol=1e-6)
+    np.testing.assert_allclose(
+        scaled, [[-1.0, 128 / 127.5 - 1, 1.0]], atol=1e-6
+    )
     np.testing.assert_allclose(
         data.scale_images(np.array([0, 8, 16]), input_range=(0, 16)),
         [-1.0, 0.0, 1.0],

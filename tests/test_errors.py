@@ -104,8 +104,9 @@ def test_dataset_labels_out_of_range_fail_with_a_named_error(compiled, data):
     labeled = tf.data.Dataset.from_tensor_slices(
         (x[:4], np.array([0, 1, 2, 5]))
     ).batch(4)
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match="labeled.*>= num_classes=3"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match="labeled.*>= num_classes=3"
+    ):
         fit(compiled, labeled, x)
 
 
@@ -119,7 +120,10 @@ def test_data_outside_the_default_generator_range(data):
     x, y = data
     model = keras_sgan.SemiSupervisedGAN(num_classes=NUM_CLASSES, latent_dim=2)
     model.compile()
-    with pytest.raises(ValueError, match=r"`labeled x` has values in \[-15.91, 13.92\].*\[-1.0, 1.0\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"`labeled x` has values in \[-15.91, 13.92\].*\[-1.0, 1.0\]",
+    ):
         fit(model, (x[:4] * 16, y[:4]), x * 16)
 
 
@@ -130,7 +134,9 @@ def test_custom_generator_lifts_the_range_check(compiled, data):
 
 def test_labeled_in_a_wrong_container(compiled, data):
     x, y = data
-    with pytest.raises(TypeError, match="`labeled` must be a tuple `\\(x, y\\)`"):
+    with pytest.raises(
+        TypeError, match="`labeled` must be a tuple `\\(x, y\\)`"
+    ):
         fit(compiled, x[:4], x)
     with pytest.raises(TypeError, match="sample weights are not supported"):
         weighted = tf.data.Dataset.from_tensor_slices(
@@ -141,7 +147,9 @@ def test_labeled_in_a_wrong_container(compiled, data):
 
 def test_missing_unlabeled_data(compiled, data):
     x, y = data
-    with pytest.raises(ValueError, match="needs both `labeled` and `unlabeled`"):
+    with pytest.raises(
+        ValueError, match="needs both `labeled` and `unlabeled`"
+    ):
         compiled.fit((x[:4], y[:4]), verbose=0)
 
 
@@ -213,13 +221,19 @@ def _discriminator(outputs):
 @pytest.mark.parametrize(
     "outputs, message",
     [
-        (lambda i, f: [keras.layers.Dense(5)(f), f],
-         r"logits must have shape \(batch, num_classes\) = \(batch, 3\).*"
-         r"\(None, 5\)"),
-        (lambda i, f: keras.layers.Dense(3)(f),
-         r"must return `\(logits, features\)`.*\(None, 3\)"),
-        (lambda i, f: [keras.layers.Dense(3)(f), f, f],
-         r"must return `\(logits, features\)`"),
+        (
+            lambda i, f: [keras.layers.Dense(5)(f), f],
+            r"logits must have shape \(batch, num_classes\) = \(batch, 3\).*"
+            r"\(None, 5\)",
+        ),
+        (
+            lambda i, f: keras.layers.Dense(3)(f),
+            r"must return `\(logits, features\)`.*\(None, 3\)",
+        ),
+        (
+            lambda i, f: [keras.layers.Dense(3)(f), f, f],
+            r"must return `\(logits, features\)`",
+        ),
     ],
 )
 def test_bad_discriminator_is_refused_at_build(data, outputs, message):
@@ -234,8 +248,11 @@ def test_discriminator_for_other_data_is_refused(data):
     x, y = data
     inputs = keras.Input((9,))
     features = keras.layers.Dense(4)(inputs)
-    model = tiny_model(discriminator=keras.Model(
-        inputs, [keras.layers.Dense(3)(features), features]))
+    model = tiny_model(
+        discriminator=keras.Model(
+            inputs, [keras.layers.Dense(3)(features), features]
+        )
+    )
     model.compile()
     with pytest.raises(ValueError, match=r"cannot take batches.*\(None, 6\)"):
         fit(model, (x[:4], y[:4]), x)

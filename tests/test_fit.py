@@ -22,11 +22,17 @@ def test_fit_from_arrays_logs_gan_losses_and_metrics(data):
     model = tiny_model()
     model.compile(metrics=["accuracy"])
     history = model.fit(
-        (x[:6], y[:6]), x, batch_size=8, epochs=2, verbose=0,
+        (x[:6], y[:6]),
+        x,
+        batch_size=8,
+        epochs=2,
+        verbose=0,
         validation_data=(x, y),
     )
     assert set(history.history) == TRAINING_LOGS | {
-        "accuracy", "val_loss", "val_accuracy"
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
     }
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
@@ -43,7 +49,7 @@ def test_fit_updates_both_networks(data):
     g_before = [w.copy() for w in model.generator.get_weights()]
     model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0)
     changed = lambda old, new: any(  # noqa: E731
-        not np.allclose(a, b) for a, b in zip(old, new)
+        not np.allclose(a, b) for a, b in zip(old, new, strict=True)
     )
     assert changed(d_before, model.discriminator.get_weights())
     assert changed(g_before, model.generator.get_weights())
@@ -83,8 +89,9 @@ def test_unlabeled_array_pair_is_accepted(data):
     model = tiny_model()
     model.compile()
     counter = StepCounter()
-    model.fit((x[:6], y[:6]), (x, y), batch_size=10, callbacks=[counter],
-              verbose=0)
+    model.fit(
+        (x[:6], y[:6]), (x, y), batch_size=10, callbacks=[counter], verbose=0
+    )
     assert counter.steps == [4]
 
 
@@ -112,8 +119,7 @@ def test_last_partial_unlabeled_batch_is_kept():
     counter = StepCounter()
     model = tiny_model()
     model.compile()
-    model.fit((x[:6], y[:6]), x, batch_size=10, callbacks=[counter],
-              verbose=0)
+    model.fit((x[:6], y[:6]), x, batch_size=10, callbacks=[counter], verbose=0)
     assert counter.steps == [3]  # 10 + 10 + 3: nothing dropped
 
 
@@ -149,8 +155,7 @@ def test_labeled_and_unlabeled_batch_sizes_may_differ():
     x, y = make_data(n=30)
     model = recorder()
     model.compile(run_eagerly=True)
-    model.fit((x[:9], y[:9]), x, batch_size=10, labeled_batch_size=3,
-              verbose=0)
+    model.fit((x[:9], y[:9]), x, batch_size=10, labeled_batch_size=3, verbose=0)
     assert model.batch_shapes == [((3, 6), (10, 6))] * 3
 
 
@@ -165,13 +170,20 @@ def test_only_labeled_subset_labels_reach_the_supervised_loss():
     )
     model = recorder()
     model.compile(run_eagerly=True)
-    model.fit((x_l, y_l), (x, y), batch_size=12, labeled_batch_size=4,
-              epochs=2, verbose=0)
+    model.fit(
+        (x_l, y_l),
+        (x, y),
+        batch_size=12,
+        labeled_batch_size=4,
+        epochs=2,
+        verbose=0,
+    )
     seen = np.concatenate(model.seen_labels)
     assert len(model.seen_labels) == 10
     assert set(seen.tolist()) == {0, 1}
-    # Shuffled and repeated: all 8 labeled samples are used about equally.
-    assert np.bincount(seen).tolist() == [20, 20]
+    # Shuffled and repeated (afresh each epoch): both classes are drawn
+    # about equally, 40 draws from 4 + 4 samples.
+    assert all(16 <= count <= 24 for count in np.bincount(seen)), seen
 
 
 def test_one_hot_and_column_labels_are_accepted(data):
@@ -202,7 +214,8 @@ def test_predict_and_evaluate_behave_as_a_classifier(data):
     expected_loss = -np.mean(np.log(probabilities[np.arange(len(y)), y]))
     assert loss == pytest.approx(expected_loss, rel=1e-4)
     assert set(model.evaluate(x, y, verbose=0, return_dict=True)) == {
-        "loss", "accuracy"
+        "loss",
+        "accuracy",
     }
 
 
@@ -246,8 +259,10 @@ def test_built_models_can_be_passed(data):
         data_shape=(x.shape[1],), num_classes=NUM_CLASSES
     )
     model = keras_sgan.SemiSupervisedGAN(
-        num_classes=NUM_CLASSES, latent_dim=LATENT_DIM,
-        generator=generator, discriminator=discriminator,
+        num_classes=NUM_CLASSES,
+        latent_dim=LATENT_DIM,
+        generator=generator,
+        discriminator=discriminator,
     )
     model.compile()
     model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0)
@@ -263,8 +278,9 @@ def test_custom_builder_receives_data_shape_and_sizes(data):
         calls.append(("d", data_shape, num_classes))
         inputs = keras.Input(data_shape)
         features = keras.layers.Dense(5, activation="relu")(inputs)
-        return keras.Model(inputs, [keras.layers.Dense(num_classes)(features),
-                                    features])
+        return keras.Model(
+            inputs, [keras.layers.Dense(num_classes)(features), features]
+        )
 
     def generator_builder(data_shape, latent_dim):
         calls.append(("g", data_shape, latent_dim))
@@ -272,8 +288,10 @@ def test_custom_builder_receives_data_shape_and_sizes(data):
         return keras.Model(noise, keras.layers.Dense(data_shape[0])(noise))
 
     model = keras_sgan.SemiSupervisedGAN(
-        num_classes=NUM_CLASSES, latent_dim=LATENT_DIM,
-        generator=generator_builder, discriminator=discriminator_builder,
+        num_classes=NUM_CLASSES,
+        latent_dim=LATENT_DIM,
+        generator=generator_builder,
+        discriminator=discriminator_builder,
     )
     model.compile()
     model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0)
@@ -296,8 +314,9 @@ class ConvSGAN(keras_sgan.SemiSupervisedGAN):
         h = keras.layers.Dense(int(np.prod(data_shape)), activation="tanh")(
             noise
         )
-        return keras.Model(noise, keras.layers.Reshape(data_shape)(h),
-                           name="conv_g")
+        return keras.Model(
+            noise, keras.layers.Reshape(data_shape)(h), name="conv_g"
+        )
 
 
 def test_subclass_overrides_build_hooks():
@@ -328,9 +347,16 @@ def test_keras_fit_arguments_keep_their_meaning(data):
     model.compile(metrics=["accuracy"])
     counter = StepCounter()
     history = model.fit(
-        (x[:6], y[:6]), x, batch_size=4, epochs=3, initial_epoch=1,
-        steps_per_epoch=2, callbacks=[counter], verbose=0,
-        validation_data=(x, y), validation_freq=2,
+        (x[:6], y[:6]),
+        x,
+        batch_size=4,
+        epochs=3,
+        initial_epoch=1,
+        steps_per_epoch=2,
+        callbacks=[counter],
+        verbose=0,
+        validation_data=(x, y),
+        validation_freq=2,
     )
     assert history.epoch == [1, 2]
     assert counter.steps == [2, 2]
@@ -345,7 +371,7 @@ def test_fit_accepts_a_finite_generator_dataset(data):
 
     def stream():
         for start in range(0, len(x), 10):
-            yield x[start:start + 10]
+            yield x[start : start + 10]
 
     unlabeled = tf.data.Dataset.from_generator(
         stream, output_signature=tf.TensorSpec((None, 6), tf.float32)
@@ -353,8 +379,9 @@ def test_fit_accepts_a_finite_generator_dataset(data):
     counter = StepCounter()
     model = tiny_model()
     model.compile()
-    model.fit((x[:6], y[:6]), unlabeled, epochs=2, callbacks=[counter],
-              verbose=0)
+    model.fit(
+        (x[:6], y[:6]), unlabeled, epochs=2, callbacks=[counter], verbose=0
+    )
     assert counter.steps == [4, 4]
 
 
@@ -378,13 +405,15 @@ def test_unsupervised_weight_zero_is_labels_only(data):
     model.compile()
     history = model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0)
     np.testing.assert_allclose(
-        history.history["d_loss"], history.history["supervised_loss"],
+        history.history["d_loss"],
+        history.history["supervised_loss"],
         rtol=1e-6,
     )
 
 
 def test_builder_partials_are_plain_callables():
-    builder = functools.partial(keras_sgan.builders.mlp_discriminator,
-                                hidden_units=(4,))
+    builder = functools.partial(
+        keras_sgan.builders.mlp_discriminator, hidden_units=(4,)
+    )
     model = builder(data_shape=(3,), num_classes=2)
     assert [tuple(t.shape) for t in model.outputs] == [(None, 2), (None, 4)]

@@ -17,7 +17,9 @@ def lse(row):
 
 
 def close(tensor, expected, tol=1e-5):
-    return float(ops.convert_to_numpy(tensor)) == pytest.approx(expected, abs=tol)
+    return float(ops.convert_to_numpy(tensor)) == pytest.approx(
+        expected, abs=tol
+    )
 
 
 REAL = np.array([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]], "float32")
@@ -33,9 +35,7 @@ def test_real_probability_is_z_over_z_plus_one():
 
 def test_supervised_loss_is_mean_cross_entropy():
     labels = np.array([1, 2])
-    expected = np.mean(
-        [lse(REAL[0]) - REAL[0][1], lse(REAL[1]) - REAL[1][2]]
-    )
+    expected = np.mean([lse(REAL[0]) - REAL[0][1], lse(REAL[1]) - REAL[1][2]])
     assert close(losses.supervised_loss(labels, REAL), expected)
 
 
@@ -70,8 +70,9 @@ def test_losses_stay_finite_for_logits_that_overflow_exp():
         0.5 * softplus(-lse_neg) + 0.5 * softplus(lse_big),
         tol=1e-3,
     )
-    assert close(losses.supervised_loss(np.array([2]), big), lse_big + 5.0,
-                 tol=1e-3)
+    assert close(
+        losses.supervised_loss(np.array([2]), big), lse_big + 5.0, tol=1e-3
+    )
     assert close(losses.non_saturating_generator_loss(big), 0.0)
     assert close(losses.real_probability(big)[0], 1.0)
 

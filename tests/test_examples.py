@@ -1,0 +1,27 @@
+"""Every example runs in its quick mode."""
+
+import importlib.util
+import pathlib
+
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_digits_example_quick_mode(tmp_path, capsys):
+    result = load("train_digits").main(["--quick", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "SemiSupervisedGAN" in printed and "labels only" in printed
+    assert "50 labels (5 per class)" in printed
+    assert 0.0 <= result["sgan"] <= 1.0 and 0.0 <= result["labels_only"] <= 1.0
+    grid = tmp_path / "generated_digits.png"
+    assert grid.stat().st_size > 0
+    from PIL import Image
+
+    with Image.open(grid) as image:
+        assert image.size == ((10 * 9 + 1) * 8, (5 * 9 + 1) * 8)
