@@ -417,3 +417,16 @@ def test_builder_partials_are_plain_callables():
     )
     model = builder(data_shape=(3,), num_classes=2)
     assert [tuple(t.shape) for t in model.outputs] == [(None, 2), (None, 4)]
+
+
+def test_validation_data_may_be_a_dataset(data):
+    x, y = data
+    model = tiny_model()
+    model.compile(metrics=["accuracy"])
+    validation = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    history = model.fit(
+        (x[:6], y[:6]), x, batch_size=8, validation_data=validation, verbose=0
+    )
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert history.history["val_loss"] == [pytest.approx(loss, rel=1e-5)]
+    assert history.history["val_accuracy"] == [pytest.approx(accuracy)]
