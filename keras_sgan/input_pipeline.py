@@ -254,6 +254,63 @@ def _data_shape(spec, name):
     return tuple(shape.as_list())
 
 
+class EpochSeed:
+    """The epoch number, as the shuffles of `fit` see it.
+
+    Each epoch's shuffle order is a function of the seed and the epoch
+    number, read from a variable when the epoch's iteration starts. A run
+    restored from a checkpoint (`BackupAndRestore`) therefore sees the same
+    order in every epoch as a run that was never interrupted, where
+    tf.data's own `reshuffle_each_iteration` counts iterations per process
+    and would start over. `callback()` keeps the variable on the epoch
+    Keras is running.
+    """
+
+    def __init__(self, initial_epoch):
+        self.variable = tf.Variable(
+            initial_epoch, dtype=tf.int64, trainable=False, name="data_epoch"
+        )
+
+    def callback(self):
+        import keras
+
+        variable = self.variable
+
+        class SetEpoch(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                variable.assign(epoch)
+
+        return SetEpoch()
+
+
+def _index_stream(n, seed, epoch, repeat):
+    """Indices `0..n-1` shuffled by `(seed, epoch)`: one pass, or forever."""
+    fold_in = tf.random.experimental.stateless_fold_in
+
+    def epoch_stream(_):
+        key = fold_in(tf.constant([seed, 0], tf.int64), epoch.read_value())
+
+        def permutation(pass_index):
+            order = tf.random.experimental.stateless_shuffle(
+                tf.range(n, dtype=tf.int64), seed=fold_in(key, pass_index)
+            )
+            return tf.data.Dataset.from_tensor_slices(order)
+
+        passes = tf.data.Dataset.range(tf.int64.max if repeat else 1)
+        return passes.flat_map(permutation)
+
+    # flat_map hides the length; Keras needs it to end epochs cleanly.
+    return (
+        tf.data.Dataset.range(1)
+        .flat_map(epoch_stream)
+        .apply(
+            tf.data.experimental.assert_cardinality(
+                tf.data.INFINITE_CARDINALITY if repeat else n
+            )
+        )
+    )
+
+
 def _gather_batches(arrays, indices):
     tensors = tuple(tf.constant(a) for a in arrays)
     if len(tensors) == 1:
@@ -272,6 +329,7 @@ def make_training_dataset(
     seed=None,
     value_range=None,
     steps_per_epoch=None,
+    initial_epoch=0,
 ):
     """Builds the zipped `((x_l, y_l), x_u)` dataset.
 
@@ -284,15 +342,18 @@ def make_training_dataset(
         labeled_batch_size: int. Labeled batch size, used for arrays.
         shuffle: bool. Whether to shuffle array inputs every epoch.
         seed: int or None. Seed of the shuffles.
+        initial_epoch: int. The epoch `fit` starts at.
         value_range: `(low, high)` or None. If given, array inputs must lie
             in this range.
         steps_per_epoch: int or None, as given to `fit`.
 
     Returns:
-        `(dataset, data_shape)`.
+        `(dataset, data_shape, callback)`: `callback` must be passed to
+        `fit`; it tells the shuffles which epoch is running.
     """
-    labeled_seed = None if seed is None else seed
-    unlabeled_seed = None if seed is None else seed + 1
+    epoch = EpochSeed(initial_epoch)
+    if seed is None:
+        seed = int(np.random.randint(2**31 - 1))
 
     # === Labeled stream: standardized, shuffled, repeated forever ===
     if _is_dataset(labeled):
@@ -318,14 +379,11 @@ def make_training_dataset(
             _check_value_range(x_l, "labeled x", value_range)
         data_shape = tuple(x_l.shape[1:])
         labeled_rank = x_l.ndim
-        indices = tf.data.Dataset.range(len(x_l))
         if shuffle:
-            indices = indices.shuffle(
-                len(x_l), seed=labeled_seed, reshuffle_each_iteration=True
-            )
-        indices = indices.repeat().batch(
-            labeled_batch_size, drop_remainder=True
-        )
+            indices = _index_stream(len(x_l), seed, epoch.variable, repeat=True)
+        else:
+            indices = tf.data.Dataset.range(len(x_l)).repeat()
+        indices = indices.batch(labeled_batch_size, drop_remainder=True)
         labeled_ds = _gather_batches((x_l, y_l), indices)
 
     # === Unlabeled stream: one pass is one epoch ===
@@ -369,12 +427,11 @@ def make_training_dataset(
             )
         if value_range is not None:
             _check_value_range(x_u, "unlabeled x", value_range)
-        indices = tf.data.Dataset.range(len(x_u))
         if shuffle:
-            indices = indices.shuffle(
-                len(x_u), seed=unlabeled_seed, reshuffle_each_iteration=True
-            )
+            indices = _index_stream(len(x_u), seed + 1, epoch.variable, False)
+        else:
+            indices = tf.data.Dataset.range(len(x_u))
         unlabeled_ds = _gather_batches((x_u,), indices.batch(batch_size))
 
     dataset = tf.data.Dataset.zip((labeled_ds, unlabeled_ds))
-    return dataset.prefetch(tf.data.AUTOTUNE), data_shape
+    return dataset.prefetch(tf.data.AUTOTUNE), data_shape, epoch.callback()

@@ -1,5 +1,8 @@
 import inspect
 import numbers
+import os
+import shutil
+import tempfile
 
 import keras
 from keras import ops
@@ -12,6 +15,7 @@ from keras_sgan import losses
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
 # Trackers of the GAN step; they mean nothing during evaluation.
 _TRAINING_METRICS = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss")
+_RANDOM_STATE = "random_state_"
 _DEFAULT_LEARNING_RATE = 3e-4
 _DEFAULT_BETA_1 = 0.5
 
@@ -578,17 +582,26 @@ class SemiSupervisedGAN(keras.Model):
         _check_positive_int(labeled_batch_size, "labeled_batch_size")
         _check_positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
 
-        dataset, data_shape = input_pipeline.make_training_dataset(
-            labeled,
-            unlabeled,
-            num_classes=self.num_classes,
-            batch_size=batch_size,
-            labeled_batch_size=labeled_batch_size,
-            shuffle=shuffle,
-            seed=self.seed,
-            value_range=(-1.0, 1.0) if self._uses_default_generator() else None,
-            steps_per_epoch=steps_per_epoch,
+        dataset, data_shape, epoch_callback = (
+            input_pipeline.make_training_dataset(
+                labeled,
+                unlabeled,
+                num_classes=self.num_classes,
+                batch_size=batch_size,
+                labeled_batch_size=labeled_batch_size,
+                shuffle=shuffle,
+                seed=self.seed,
+                value_range=(-1.0, 1.0)
+                if self._uses_default_generator()
+                else None,
+                steps_per_epoch=steps_per_epoch,
+                initial_epoch=initial_epoch,
+            )
         )
+        if isinstance(callbacks, keras.callbacks.CallbackList):
+            callbacks.callbacks.insert(0, epoch_callback)
+        else:
+            callbacks = [epoch_callback, *(callbacks or [])]
         if not self.built:
             self.build((None, *data_shape))
         elif self.data_shape != data_shape:
@@ -599,7 +612,7 @@ class SemiSupervisedGAN(keras.Model):
         # Built here, not by Keras: callbacks such as BackupAndRestore need a
         # built model, and each optimizer must own one network's variables.
         self._build_optimizers()
-        return super().fit(
+        history = super().fit(
             dataset,
             epochs=epochs,
             verbose=verbose,
@@ -613,6 +626,25 @@ class SemiSupervisedGAN(keras.Model):
             validation_batch_size=validation_batch_size or batch_size,
             validation_freq=validation_freq,
         )
+        # Keras finalises `model.optimizer` (the discriminator's) only.
+        if epochs > initial_epoch:
+            self.g_optimizer.finalize_variable_values(
+                self.generator.trainable_variables
+            )
+        return history
+
+    @property
+    def trainable_weights(self):
+        # Keras pairs `model.trainable_variables` positionally with the
+        # moving averages of `model.optimizer` (SwapEMAWeights, and the EMA
+        # finalisation at the end of `fit`). That optimizer is the
+        # discriminator's, so its variables must come first, in its order.
+        weights = super().trainable_weights
+        if self.discriminator is None:
+            return weights
+        first = self.discriminator.trainable_weights
+        seen = {id(v) for v in first}
+        return first + [v for v in weights if id(v) not in seen]
 
     def _uses_default_generator(self):
         return (
@@ -640,6 +672,115 @@ class SemiSupervisedGAN(keras.Model):
             )
         noise = self._noise(n)
         return self.generator.predict(noise, batch_size=batch_size, verbose=0)
+
+    # === Export ===
+
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
+        """Exports the classifier for serving.
+
+        `"tf_saved_model"` writes a TF SavedModel whose `serving_default`
+        signature takes `inputs`, a float32 batch of shape
+        `(batch, *data_shape)` (any batch size, in the range the model was
+        trained on), and returns `probabilities` `(batch, num_classes)` and
+        `class_ids` `(batch,)` int32. Only the discriminator is exported;
+        loading needs TensorFlow alone, not `keras_sgan`. `"onnx"` writes
+        an ONNX file (needs `tf2onnx`) with input `inputs` and the class
+        probabilities as output.
+
+        The export is written to a temporary sibling and moved into place,
+        so an interrupted export never leaves a half-written `filepath`.
+
+        Args:
+            filepath: str or path. Directory (SavedModel) or file (ONNX) to
+                create; it must not exist, or be an empty directory.
+            format: str. `"tf_saved_model"` or `"onnx"`.
+            verbose: bool. Whether to print a message once written.
+            **kwargs: passed to Keras' ONNX export (e.g. `opset_version`).
+        """
+        if format not in ("tf_saved_model", "onnx"):
+            raise ValueError(
+                "SemiSupervisedGAN.export supports format='tf_saved_model' "
+                f"and format='onnx'. Received: format={format!r}"
+            )
+        self._check_exportable("export")
+        inputs = _tensor_spec((None, *self.data_shape), "inputs")
+        if format == "onnx":
+
+            def write(path):
+                super(SemiSupervisedGAN, self).export(
+                    path,
+                    format="onnx",
+                    verbose=False,
+                    input_signature=[inputs],
+                    **kwargs,
+                )
+
+        else:
+            if kwargs:
+                raise TypeError(
+                    f"export() got unexpected arguments {sorted(kwargs)} for "
+                    "format='tf_saved_model'."
+                )
+
+            def serve(batch):
+                probabilities = self(batch, training=False)
+                return {
+                    "probabilities": probabilities,
+                    "class_ids": ops.argmax(probabilities, axis=-1),
+                }
+
+            def write(path):
+                _write_archive(path, self.discriminator, serve, inputs)
+
+        if format == "onnx":
+            written = write
+
+            def write(path):
+                written(path)
+                _name_onnx_output(path, "probabilities")
+
+        _write_atomically(filepath, write, is_dir=format != "onnx")
+        if verbose:
+            print(f"Saved the classifier ({format}) at '{filepath}'.")
+
+    def export_generator(self, filepath, verbose=True):
+        """Exports the generator as a TF SavedModel: noise in, samples out.
+
+        The `serving_default` signature takes `noise`, float32 of shape
+        `(batch, latent_dim)` (draw it from a standard normal), and returns
+        `samples` of shape `(batch, *data_shape)`.
+
+        Args:
+            filepath: str or path. Directory to create; it must not exist,
+                or be an empty directory.
+            verbose: bool. Whether to print a message once written.
+        """
+        self._check_exportable("export_generator")
+        noise = _tensor_spec((None, self.latent_dim), "noise")
+
+        def generate(batch):
+            return {"samples": self.generator(batch, training=False)}
+
+        _write_atomically(
+            filepath,
+            lambda path: _write_archive(path, self.generator, generate, noise),
+            is_dir=True,
+        )
+        if verbose:
+            print(f"Saved the generator at '{filepath}'.")
+
+    def _check_exportable(self, method):
+        if not self.built:
+            raise RuntimeError(
+                f"Cannot {method}() a model that was never built: train it "
+                "with `fit()` first (or load a trained one)."
+            )
+        if not self.compiled or int(self.d_optimizer.iterations) == 0:
+            raise RuntimeError(
+                f"Cannot {method}() a model that was never trained: its "
+                "weights are the random initial ones. Train it with `fit()` "
+                "first (or load a trained one)."
+            )
 
     # === Serialization ===
 
@@ -671,6 +812,32 @@ class SemiSupervisedGAN(keras.Model):
             )
         return cls(**config)
 
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        # Keras does not save random-number state; keeping it makes a
+        # restored model (BackupAndRestore, load_model) draw the same noise
+        # and dropout masks as one that was never interrupted.
+        for i, state in enumerate(self._random_states()):
+            store[f"{_RANDOM_STATE}{i}"] = state.numpy()
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        states = self._random_states()
+        for i, state in enumerate(states):
+            key = f"{_RANDOM_STATE}{i}"
+            if key in keys:
+                state.assign(store[key])
+        super().load_own_variables(
+            {k: store[k] for k in keys if not k.startswith(_RANDOM_STATE)}
+        )
+
+    def _random_states(self):
+        return [
+            v
+            for v in self.non_trainable_variables
+            if v.name == "seed_generator_state"
+        ]
+
     def get_compile_config(self):
         if not self.compiled:
             return None
@@ -679,6 +846,58 @@ class SemiSupervisedGAN(keras.Model):
     def compile_from_config(self, config):
         config = keras.saving.deserialize_keras_object(config)
         self.compile(**config)
+
+
+def _tensor_spec(shape, name):
+    import tensorflow as tf
+
+    return tf.TensorSpec(shape, tf.float32, name=name)
+
+
+def _write_archive(path, model, fn, spec):
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", tf.function(fn, input_signature=[spec]))
+    archive.write_out(path, verbose=False)
+
+
+def _name_onnx_output(path, name):
+    # tf2onnx names the output after the graph's last op ("Identity:0").
+    import onnx
+
+    model = onnx.load(path)
+    old = model.graph.output[0].name
+    model.graph.output[0].name = name
+    for node in model.graph.node:
+        node.output[:] = [name if o == old else o for o in node.output]
+    onnx.save(model, path)
+
+
+def _write_atomically(filepath, write, is_dir):
+    """Writes with `write(tmp_path)` beside `filepath`, then renames."""
+    filepath = os.fspath(filepath)
+    if os.path.exists(filepath):
+        empty_dir = os.path.isdir(filepath) and not os.listdir(filepath)
+        if not (is_dir and empty_dir):
+            raise FileExistsError(
+                f"Export path '{filepath}' already exists"
+                f"{' and is not empty' if os.path.isdir(filepath) else ''}. "
+                "Exports never overwrite: choose a new path (serving stacks "
+                "expect a new version directory, e.g. 'serving/2')."
+            )
+    parent = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    target = os.path.join(staging, "artifact")
+    try:
+        write(target)
+        if os.path.isdir(filepath):
+            os.rmdir(filepath)  # the empty directory checked above
+        os.replace(target, filepath)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _shapes(outputs):
