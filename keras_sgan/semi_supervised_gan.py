@@ -238,6 +238,20 @@ class SemiSupervisedGAN(keras.Model):
 
     def build(self, input_shape):
         data_shape = tuple(input_shape[1:])
+        for name in ("discriminator", "generator"):
+            given = (
+                self._discriminator_builder
+                if name == "discriminator"
+                else (self._generator_builder)
+            )
+            if self._overrides(f"build_{name}") and (
+                given is not None or getattr(self, name) is not None
+            ):
+                raise ValueError(
+                    f"{type(self).__name__} overrides `build_{name}()` and was "
+                    f"also given `{name}=`; the override would ignore it. "
+                    "Pass one or the other."
+                )
         discriminator = self.build_discriminator(data_shape)
         generator = self.build_generator(data_shape)
         self._check_discriminator(discriminator, data_shape)
@@ -646,10 +660,14 @@ class SemiSupervisedGAN(keras.Model):
         seen = {id(v) for v in first}
         return first + [v for v in weights if id(v) not in seen]
 
+    def _overrides(self, method):
+        return getattr(type(self), method) is not getattr(
+            SemiSupervisedGAN, method
+        )
+
     def _uses_default_generator(self):
-        return (
-            self._default_generator
-            and type(self).build_generator is SemiSupervisedGAN.build_generator
+        return self._default_generator and not self._overrides(
+            "build_generator"
         )
 
     def generate(self, n, batch_size=256):
@@ -790,10 +808,16 @@ class SemiSupervisedGAN(keras.Model):
             {
                 "num_classes": self.num_classes,
                 "latent_dim": self.latent_dim,
-                "generator": keras.saving.serialize_keras_object(
+                # A subclass that overrides a build hook rebuilds that
+                # network from its code; the others are saved whole.
+                "generator": None
+                if self._overrides("build_generator")
+                else keras.saving.serialize_keras_object(
                     self.generator or self._generator_builder
                 ),
-                "discriminator": keras.saving.serialize_keras_object(
+                "discriminator": None
+                if self._overrides("build_discriminator")
+                else keras.saving.serialize_keras_object(
                     self.discriminator or self._discriminator_builder
                 ),
                 "generator_loss": self.generator_loss,

@@ -315,3 +315,14 @@ def test_refit_with_other_data_shape(compiled, data):
 def test_generate_before_build():
     with pytest.raises(RuntimeError, match="built from the data shape"):
         tiny_model().generate(3)
+
+
+def test_subclass_hook_and_given_model_conflict():
+    from test_fit import ConvSGAN
+
+    discriminator = keras.Sequential([keras.Input((8, 8, 1))])
+    model = ConvSGAN(num_classes=2, latent_dim=3, discriminator=discriminator)
+    with pytest.raises(
+        ValueError, match="overrides `build_discriminator\\(\\)`"
+    ):
+        model.build((None, 8, 8, 1))

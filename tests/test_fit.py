@@ -299,6 +299,7 @@ def test_custom_builder_receives_data_shape_and_sizes(data):
     assert model.discriminator.outputs[1].shape[-1] == 5
 
 
+@keras.saving.register_keras_serializable(package="keras_sgan_tests")
 class ConvSGAN(keras_sgan.SemiSupervisedGAN):
     """A subclass defining its architectures in the build hooks."""
 
