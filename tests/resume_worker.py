@@ -42,7 +42,6 @@ def main():
     parser.add_argument("backup_dir")
     parser.add_argument("weights")
     parser.add_argument("--hang-after-epoch", type=int, default=-1)
-    parser.add_argument("--no-shuffle", action="store_true")
     args = parser.parse_args()
 
     keras.utils.set_random_seed(0)
@@ -60,7 +59,6 @@ def main():
             Progress(args.hang_after_epoch),
         ],
         verbose=0,
-        shuffle=not args.no_shuffle,
     )
     print(f"EPOCHS_RUN {' '.join(map(str, history.epoch))}", flush=True)
     np.savez(args.weights, *model.get_weights())

@@ -30,14 +30,17 @@ def test_fit_from_arrays_logs_gan_losses_and_metrics(data):
         validation_data=(x, y),
     )
     assert set(history.history) == TRAINING_LOGS | {
+        "loss",
         "accuracy",
         "val_loss",
         "val_accuracy",
     }
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
-    # No `loss` key: training has four losses, not a meaningless zero one.
-    assert "loss" not in history.history
+    # `loss` is the classifier's cross-entropy (pairs with val_loss), never
+    # a meaningless zero.
+    assert history.history["loss"] == history.history["supervised_loss"]
+    assert min(history.history["loss"]) > 0
 
 
 def test_fit_updates_both_networks(data):
