@@ -25,3 +25,12 @@ def test_train_digits_example_quick_mode(tmp_path, capsys):
 
     with Image.open(grid) as image:
         assert image.size == ((10 * 9 + 1) * 8, (5 * 9 + 1) * 8)
+
+
+def test_serve_example_quick_mode(tmp_path, capsys):
+    difference = load("serve").main(["--quick", "--out", str(tmp_path)])
+    assert difference < 1e-5
+    assert (tmp_path / "serving" / "1" / "saved_model.pb").exists()
+    assert (tmp_path / "sgan.keras").exists()
+    assert (tmp_path / "sgan.onnx").exists()
+    assert "served class ids" in capsys.readouterr().out
