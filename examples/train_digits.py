@@ -23,11 +23,18 @@ from sklearn.model_selection import train_test_split
 import keras_sgan
 
 
-def labels_only_baseline(x_labeled, y_labeled, x_test, y_test, steps, seed):
-    """The default discriminator, trained on the labels alone."""
+def labels_only_baseline(
+    x_labeled, y_labeled, x_test, y_test, steps, seed, batch_size=100
+):
+    """The default discriminator, trained on the labels alone.
+
+    Same architecture and optimizer as the SGAN's classifier, for the same
+    number of steps, on batches drawn from the labeled set.
+    """
     keras.utils.set_random_seed(seed)
+    num_classes = int(max(y_labeled.max(), y_test.max())) + 1
     discriminator = keras_sgan.builders.default_discriminator(
-        data_shape=x_labeled.shape[1:], num_classes=10
+        data_shape=x_labeled.shape[1:], num_classes=num_classes
     )
     logits, _ = discriminator.outputs
     classifier = keras.Model(discriminator.inputs, logits)
@@ -36,13 +43,16 @@ def labels_only_baseline(x_labeled, y_labeled, x_test, y_test, steps, seed):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    repeats = -(-steps * 100 // len(x_labeled))
+    repeats = -(-steps * batch_size // len(x_labeled))
+    tile = (repeats,) + (1,) * (x_labeled.ndim - 1)
+    order = np.random.default_rng(seed).permutation(len(x_labeled) * repeats)
     classifier.fit(
-        np.tile(x_labeled, (repeats, 1)),
-        np.tile(y_labeled, repeats),
-        batch_size=100,
+        np.tile(x_labeled, tile)[order],
+        np.tile(y_labeled, repeats)[order],
+        batch_size=batch_size,
         epochs=1,
         steps_per_epoch=steps,
+        shuffle=False,
         verbose=0,
     )
     return classifier.evaluate(x_test, y_test, verbose=0)[1]

@@ -21,29 +21,37 @@ def check_backend():
         )
 
 
-def minimize(loss_fn, variables, optimizer):
-    """Runs `loss_fn`, then one `optimizer` step on `variables`.
+def minimize(loss_fn, targets):
+    """Runs `loss_fn` once, then one optimizer step per target.
 
     Args:
-        loss_fn: callable with no arguments returning `(loss, aux)`, where
-            `loss` is the scalar to minimise (a per-replica mean) and `aux`
+        loss_fn: callable with no arguments returning `(losses, aux)`:
+            `losses` holds one scalar per target (a per-replica mean), `aux`
             anything else the caller wants back.
-        variables: list of the variables to update.
-        optimizer: a `keras.optimizers.Optimizer` (possibly a
-            `LossScaleOptimizer`).
+        targets: list of `(variables, optimizer)` pairs; the i-th loss is
+            minimised over the i-th variables by the i-th optimizer (a
+            `keras.optimizers.Optimizer`, possibly a `LossScaleOptimizer`).
 
     Returns:
-        `(loss, aux)` as returned by `loss_fn`.
+        `(losses, aux)` as returned by `loss_fn`.
     """
     import tensorflow as tf
 
-    with tf.GradientTape() as tape:
-        loss, aux = loss_fn()
+    with tf.GradientTape(persistent=len(targets) > 1) as tape:
+        losses, aux = loss_fn()
         # Gradients are summed over replicas, so each replica's mean loss is
         # divided by the replica count: N replicas then step like one
         # replica on the N-times larger global batch.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        scaled_loss = optimizer.scale_loss(loss / replicas)
-    gradients = tape.gradient(scaled_loss, variables)
-    optimizer.apply(gradients, variables)
-    return loss, aux
+        scaled = [
+            optimizer.scale_loss(loss / replicas)
+            for loss, (_, optimizer) in zip(losses, targets, strict=True)
+        ]
+    updates = [
+        (tape.gradient(loss, variables), variables, optimizer)
+        for loss, (variables, optimizer) in zip(scaled, targets, strict=True)
+    ]
+    del tape
+    for grads, variables, optimizer in updates:
+        optimizer.apply(grads, variables)
+    return losses, aux

@@ -13,6 +13,7 @@ from keras_sgan import input_pipeline
 from keras_sgan import losses
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
+UPDATE_SCHEMES = ("alternating", "simultaneous")
 # Trackers of the GAN step; they mean nothing during evaluation.
 _TRAINING_METRICS = ("d_loss", "g_loss", "supervised_loss", "unsupervised_loss")
 _RANDOM_STATE = "random_state_"
@@ -89,6 +90,13 @@ class SemiSupervisedGAN(keras.Model):
             `"non_saturating"`.
         unsupervised_weight: float. Weight of the unsupervised term in the
             discriminator loss.
+        update_scheme: str. `"alternating"` (default, as improved-gan): the
+            discriminator steps, then the generator steps on a fresh
+            generated batch against the updated discriminator.
+            `"simultaneous"`: both step from one forward pass (the
+            generator's gradient taken against the discriminator before
+            its update), which saves a generator and a discriminator pass
+            per step.
         seed: int or None. Seed of the generator noise and of the shuffling
             done by `fit`.
         **kwargs: passed to `keras.Model` (e.g. `name`).
@@ -119,6 +127,7 @@ class SemiSupervisedGAN(keras.Model):
         discriminator=None,
         generator_loss="feature_matching",
         unsupervised_weight=1.0,
+        update_scheme="alternating",
         seed=None,
         **kwargs,
     ):
@@ -152,6 +161,11 @@ class SemiSupervisedGAN(keras.Model):
                 "`unsupervised_weight` must be a non-negative number. "
                 f"Received: unsupervised_weight={unsupervised_weight!r}"
             )
+        if update_scheme not in UPDATE_SCHEMES:
+            raise ValueError(
+                f"`update_scheme` must be one of {UPDATE_SCHEMES}. "
+                f"Received: update_scheme={update_scheme!r}"
+            )
         if seed is not None and (
             isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
         ):
@@ -164,6 +178,7 @@ class SemiSupervisedGAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.generator_loss = generator_loss
         self.unsupervised_weight = float(unsupervised_weight)
+        self.update_scheme = update_scheme
         self.seed = seed
 
         # === Sub-models ===
@@ -427,53 +442,66 @@ class SemiSupervisedGAN(keras.Model):
     def train_step(self, data):
         (x_labeled, y_labeled), x_unlabeled = data
         batch_size = ops.shape(x_unlabeled)[0]
+        d_target = (self.discriminator.trainable_variables, self.d_optimizer)
+        g_target = (self.generator.trainable_variables, self.g_optimizer)
+        simultaneous = self.update_scheme == "simultaneous"
 
-        def discriminator_loss():
+        def discriminator_pass():
             logits_labeled, _ = self.discriminator(x_labeled, training=True)
             logits_real, features_real = self.discriminator(
                 x_unlabeled, training=True
             )
             x_fake = self.generator(self._noise(batch_size), training=True)
-            logits_fake, _ = self.discriminator(x_fake, training=True)
+            logits_fake, features_fake = self.discriminator(
+                x_fake, training=True
+            )
             supervised = losses.supervised_loss(y_labeled, logits_labeled)
             unsupervised = losses.unsupervised_discriminator_loss(
                 logits_real, logits_fake
             )
             d_loss = supervised + self.unsupervised_weight * unsupervised
-            return d_loss, (
+            # The generator matches the real features; for it they are
+            # constants.
+            features_real = ops.stop_gradient(features_real)
+            g_loss = self._generator_loss(
+                features_real, features_fake, logits_fake
+            )
+            return (d_loss, g_loss), (
                 supervised,
                 unsupervised,
                 logits_labeled,
                 features_real,
             )
 
-        d_loss, (supervised, unsupervised, logits_labeled, features_real) = (
-            gradients.minimize(
-                discriminator_loss,
-                self.discriminator.trainable_variables,
-                self.d_optimizer,
+        if simultaneous:
+            # Both networks step from one forward pass: the generator's
+            # gradient is taken against the discriminator before its update.
+            (d_loss, g_loss), aux = gradients.minimize(
+                discriminator_pass, [d_target, g_target]
             )
-        )
-        # The generator matches the real features seen by the discriminator
-        # step; they are constants for the generator.
-        features_real = ops.stop_gradient(features_real)
+        else:
 
-        def generator_loss():
-            x_fake = self.generator(self._noise(batch_size), training=True)
-            logits_fake, features_fake = self.discriminator(
-                x_fake, training=True
-            )
-            if self.generator_loss == "feature_matching":
-                loss = losses.feature_matching_loss(
-                    features_real, features_fake
+            def discriminator_only():
+                (d_loss, _), aux = discriminator_pass()
+                return (d_loss,), aux
+
+            (d_loss,), aux = gradients.minimize(discriminator_only, [d_target])
+        supervised, unsupervised, logits_labeled, features_real = aux
+
+        if not simultaneous:
+            # Improved-gan's order: the generator steps on a fresh batch
+            # against the updated discriminator.
+            def generator_pass():
+                x_fake = self.generator(self._noise(batch_size), training=True)
+                logits_fake, features_fake = self.discriminator(
+                    x_fake, training=True
                 )
-            else:
-                loss = losses.non_saturating_generator_loss(logits_fake)
-            return loss, None
+                loss = self._generator_loss(
+                    features_real, features_fake, logits_fake
+                )
+                return (loss,), None
 
-        g_loss, _ = gradients.minimize(
-            generator_loss, self.generator.trainable_variables, self.g_optimizer
-        )
+            (g_loss,), _ = gradients.minimize(generator_pass, [g_target])
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -485,6 +513,11 @@ class SemiSupervisedGAN(keras.Model):
         self._loss_tracker.update_state(supervised)
         probabilities = ops.softmax(ops.cast(logits_labeled, "float32"))
         return self.compute_metrics(x_labeled, y_labeled, probabilities)
+
+    def _generator_loss(self, features_real, features_fake, logits_fake):
+        if self.generator_loss == "feature_matching":
+            return losses.feature_matching_loss(features_real, features_fake)
+        return losses.non_saturating_generator_loss(logits_fake)
 
     def test_step(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -823,6 +856,7 @@ class SemiSupervisedGAN(keras.Model):
                 ),
                 "generator_loss": self.generator_loss,
                 "unsupervised_weight": self.unsupervised_weight,
+                "update_scheme": self.update_scheme,
                 "seed": self.seed,
             }
         )
