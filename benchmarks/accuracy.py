@@ -13,8 +13,9 @@ same splits it trains and scores
   (around an RBF SVC),
 - and, for reference, the same discriminator on all training labels.
 
-It prints a table (mean ± std test accuracy, mean wall time) and writes
-`docs/benchmarks_accuracy.md` and `docs/benchmarks_accuracy.png`.
+It prints a table (mean ± std test accuracy, mean wall time), writes its
+section of `docs/benchmarks.md`, the plot `docs/benchmarks_accuracy_digits.png`
+and the raw results `docs/benchmarks_accuracy_digits.json`.
 
     python benchmarks/accuracy.py                 # ~35 min on 2 CPU cores
     python benchmarks/accuracy.py --quick         # seconds: 1 seed, 2 epochs
@@ -25,8 +26,10 @@ Needs the `benchmarks` extra (`pip install -e ".[benchmarks]"`).
 
 import argparse
 import importlib.util
+import json
 import os
 import pathlib
+import sys
 import time
 
 import keras
@@ -38,6 +41,9 @@ from sklearn.semi_supervised import SelfTrainingClassifier
 from sklearn.svm import SVC
 
 import keras_sgan
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from report import update_section  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BATCH_SIZE = 100
@@ -139,16 +145,17 @@ def run_split(example, dataset, labels_per_class, seed, epochs):
         return model.score(x_test, y_test)
 
     timed(METHODS[0], sgan)
+    timed(METHODS[1], lambda: sgan("simultaneous"))
     timed(
-        METHODS[1],
+        METHODS[2],
         lambda: example.labels_only_baseline(
             x_l, y_l, x_test, y_test, steps, seed
         ),
     )
-    timed(METHODS[2], label_spreading)
-    timed(METHODS[3], self_training)
+    timed(METHODS[3], label_spreading)
+    timed(METHODS[4], self_training)
     timed(
-        METHODS[4],
+        METHODS[5],
         lambda: example.labels_only_baseline(
             x_train, y_train, x_test, y_test, steps, seed
         ),
@@ -156,7 +163,7 @@ def run_split(example, dataset, labels_per_class, seed, epochs):
     return results
 
 
-def write_report(dataset, table, epochs, seeds, out_dir):
+def write_report(dataset, table, epochs, seeds, out_dir, quick=False):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -164,10 +171,11 @@ def write_report(dataset, table, epochs, seeds, out_dir):
 
     label_counts = sorted(table)
     lines = [
-        f"# Accuracy benchmark ({dataset})",
+        f"## Accuracy ({dataset})",
         "",
         "Produced by `python benchmarks/accuracy.py"
         + ("" if dataset == "digits" else f" --dataset {dataset}")
+        + (" --quick" if quick else "")
         + f"` ({len(seeds)} seeds: {', '.join(map(str, seeds))}; SGAN "
         f"trained {epochs} epochs at batch size {BATCH_SIZE}, the "
         "discriminator baselines for the same number of steps).",
@@ -192,7 +200,7 @@ def write_report(dataset, table, epochs, seeds, out_dir):
         lines.append(
             f"| {method} | "
             + " | ".join(cells)
-            + f" | {np.mean(times):.1f} s |"
+            + f" | {np.mean(times):.2f} s |"
         )
     if dataset == "mnist":
         lines += [
@@ -228,8 +236,13 @@ def write_report(dataset, table, epochs, seeds, out_dir):
     os.makedirs(out_dir, exist_ok=True)
     stem = os.path.join(out_dir, f"benchmarks_accuracy_{dataset}")
     figure.savefig(stem + ".png", dpi=120)
-    with open(stem + ".md", "w") as f:
-        f.write(report + f"\n![accuracy plot]({os.path.basename(stem)}.png)\n")
+    with open(stem + ".json", "w") as f:
+        json.dump({str(n): rows for n, rows in table.items()}, f, indent=1)
+    update_section(
+        out_dir,
+        f"accuracy-{dataset}",
+        report + f"\n![accuracy plot]({os.path.basename(stem)}.png)\n",
+    )
     return report
 
 
@@ -265,7 +278,7 @@ def main(argv=None):
                 flush=True,
             )
     report = write_report(
-        args.dataset, table, args.epochs, args.seeds, args.out
+        args.dataset, table, args.epochs, args.seeds, args.out, args.quick
     )
     print(report)
     return table

@@ -17,7 +17,7 @@ generator. Ratios matter more than absolute times on a shared machine.
     python benchmarks/speed.py            # ~10 min on 2 CPU cores
     python benchmarks/speed.py --quick    # seconds, for tests
 
-Writes `docs/benchmarks_speed.md` and `docs/benchmarks_speed.png`.
+Writes its section of `docs/benchmarks.md` and `docs/benchmarks_speed.png`.
 """
 
 import argparse
@@ -36,6 +36,9 @@ from keras import ops
 
 import keras_sgan
 from keras_sgan import builders
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from report import update_section  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DIM, CLASSES, BATCH, LATENT = 784, 10, 100, 100
@@ -190,7 +193,7 @@ def write_report(throughput, rows, out_dir, quick):
     sup = throughput["supervised fit, same discriminator"]
     loop = throughput["train_on_batch loop (3 models)"]
     lines = [
-        "# Speed benchmark",
+        "## Speed",
         "",
         f"Produced by `python benchmarks/speed.py{' --quick' if quick else ''}`"
         f" (TensorFlow {tf.__version__}, Keras {keras.__version__}, "
@@ -252,8 +255,9 @@ def write_report(throughput, rows, out_dir, quick):
     figure.tight_layout()
     os.makedirs(out_dir, exist_ok=True)
     figure.savefig(os.path.join(out_dir, "benchmarks_speed.png"), dpi=120)
-    with open(os.path.join(out_dir, "benchmarks_speed.md"), "w") as f:
-        f.write(report + "\n![speed plot](benchmarks_speed.png)\n")
+    update_section(
+        out_dir, "speed", report + "\n![speed plot](benchmarks_speed.png)\n"
+    )
     return report
 
 
