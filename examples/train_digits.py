@@ -23,6 +23,20 @@ from sklearn.model_selection import train_test_split
 import keras_sgan
 
 
+def digits_split(seed):
+    """A stratified 70/30 split of the digits, pixels scaled to [-1, 1]."""
+    # 1,797 images with pixel values 0..16, scaled to the generator's range.
+    digits = load_digits()
+    x = keras_sgan.data.scale_images(digits.data, input_range=(0, 16))
+    return train_test_split(
+        x,
+        digits.target,
+        test_size=0.3,
+        stratify=digits.target,
+        random_state=seed,
+    )
+
+
 def labels_only_baseline(
     x_labeled, y_labeled, x_test, y_test, steps, seed, batch_size=100
 ):
@@ -86,16 +100,7 @@ def main(argv=None):
     epochs = 2 if args.quick else args.epochs
     keras.utils.set_random_seed(args.seed)
 
-    # 1,797 images with pixel values 0..16, scaled to the generator's [-1, 1].
-    digits = load_digits()
-    x = keras_sgan.data.scale_images(digits.data, input_range=(0, 16))
-    x_train, x_test, y_train, y_test = train_test_split(
-        x,
-        digits.target,
-        test_size=0.3,
-        stratify=digits.target,
-        random_state=args.seed,
-    )
+    x_train, x_test, y_train, y_test = digits_split(args.seed)
     (x_labeled, y_labeled), x_unlabeled = keras_sgan.data.split_labeled(
         x_train,
         y_train,

@@ -434,3 +434,20 @@ def test_validation_data_may_be_a_dataset(data):
     loss, accuracy = model.evaluate(x, y, verbose=0)
     assert history.history["val_loss"] == [pytest.approx(loss, rel=1e-5)]
     assert history.history["val_accuracy"] == [pytest.approx(accuracy)]
+
+
+def test_simultaneous_updates_train_both_networks(data):
+    x, y = data
+    model = tiny_model(update_scheme="simultaneous")
+    model.compile(metrics=["accuracy"])
+    model.build((None, x.shape[1]))
+    g_before = [w.copy() for w in model.generator.get_weights()]
+    history = model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["g_loss"]).all()
+    assert int(model.g_optimizer.iterations) == 5
+    assert any(
+        not np.allclose(a, b)
+        for a, b in zip(g_before, model.generator.get_weights(), strict=True)
+    )
+    clone = keras_sgan.SemiSupervisedGAN.from_config(model.get_config())
+    assert clone.update_scheme == "simultaneous"

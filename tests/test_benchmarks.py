@@ -1,0 +1,46 @@
+"""The benchmark scripts still run (quick modes) and write their reports."""
+
+import importlib.util
+import pathlib
+
+BENCHMARKS = pathlib.Path(__file__).parent.parent / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(
+        f"benchmark_{name}", BENCHMARKS / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_accuracy_benchmark_quick_mode(tmp_path):
+    table = load("accuracy").main(["--quick", "--out", str(tmp_path)])
+    (results,) = table[5]
+    assert set(results) == set(load("accuracy").METHODS)
+    for accuracy, seconds in results.values():
+        assert 0.0 <= accuracy <= 1.0 and seconds >= 0.0
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "## Accuracy (digits)" in page and "LabelSpreading" in page
+    assert (tmp_path / "benchmarks_accuracy_digits.png").stat().st_size > 0
+    assert (tmp_path / "benchmarks_accuracy_digits.json").exists()
+
+
+def test_speed_benchmark_quick_mode(tmp_path):
+    throughput = load("speed").main(["--quick", "--out", str(tmp_path)])
+    assert all(seconds > 0 for seconds in throughput.values())
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "## Speed" in page and "train_on_batch loop" in page
+    assert "| 2,000 |" in page  # the streamed-size table
+    assert (tmp_path / "benchmarks_speed.png").stat().st_size > 0
+
+
+def test_report_sections_replace_each_other(tmp_path):
+    update_section = load("report").update_section
+    update_section(tmp_path, "a", "first A")
+    update_section(tmp_path, "b", "B")
+    update_section(tmp_path, "a", "second A")
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "second A" in page and "first A" not in page
+    assert page.index("second A") < page.index("B\n")
