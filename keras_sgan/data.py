@@ -1,7 +1,5 @@
 """Data helpers: labeled/unlabeled splits, TFDS loading, image scaling."""
 
-import numbers
-
 import numpy as np
 
 from keras_sgan import input_pipeline
@@ -44,15 +42,7 @@ def split_labeled(
     >>> x_l.shape, sorted(y_l.tolist()), x_u.shape
     ((4, 2), [0, 0, 1, 1], (10, 2))
     """
-    if (
-        isinstance(labels_per_class, bool)
-        or not isinstance(labels_per_class, numbers.Integral)
-        or labels_per_class < 1
-    ):
-        raise ValueError(
-            "`labels_per_class` must be a positive integer. Received: "
-            f"labels_per_class={labels_per_class!r}"
-        )
+    input_pipeline.check_positive_int(labels_per_class, "labels_per_class")
     x = np.asarray(x)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:

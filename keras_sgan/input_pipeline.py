@@ -9,6 +9,9 @@ input fails before any training starts. Datasets are checked from their
 `element_spec`; their label values are checked as batches stream through.
 """
 
+import numbers
+
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -19,6 +22,21 @@ _ACCEPTED_UNLABELED = (
     "an array, a tuple `(x, y)` of arrays (labels are ignored), or a "
     "`tf.data.Dataset` of `x` or `(x, y)` batches"
 )
+
+
+def check_positive_int(value, name, allow_none=False):
+    """Raises unless `value` is a positive integer (or None if allowed)."""
+    if value is None and allow_none:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+    ):
+        raise ValueError(
+            f"`{name}` must be a positive integer"
+            f"{' or None' if allow_none else ''}. Received: {name}={value!r}"
+        )
 
 
 def _is_dataset(value):
@@ -159,6 +177,15 @@ def _check_value_range(x, name, value_range):
         )
 
 
+def _check_same_shape(data_shape, unlabeled_shape):
+    if not tf.TensorShape(unlabeled_shape).is_compatible_with(data_shape):
+        raise ValueError(
+            "Labeled and unlabeled samples must have the same shape. "
+            f"Received: labeled samples of shape {data_shape} and "
+            f"unlabeled samples of shape {unlabeled_shape}"
+        )
+
+
 def _spec_parts(dataset, name, accepted):
     spec = dataset.element_spec
     if isinstance(spec, tf.TensorSpec):
@@ -254,33 +281,26 @@ def _data_shape(spec, name):
     return tuple(shape.as_list())
 
 
-class EpochSeed:
+class EpochSeed(keras.callbacks.Callback):
     """The epoch number, as the shuffles of `fit` see it.
 
     Each epoch's shuffle order is a function of the seed and the epoch
-    number, read from a variable when the epoch's iteration starts. A run
+    number, read from `variable` when the epoch's iteration starts. A run
     restored from a checkpoint (`BackupAndRestore`) therefore sees the same
     order in every epoch as a run that was never interrupted, where
     tf.data's own `reshuffle_each_iteration` counts iterations per process
-    and would start over. `callback()` keeps the variable on the epoch
+    and would start over. As a callback it keeps `variable` on the epoch
     Keras is running.
     """
 
     def __init__(self, initial_epoch):
+        super().__init__()
         self.variable = tf.Variable(
             initial_epoch, dtype=tf.int64, trainable=False, name="data_epoch"
         )
 
-    def callback(self):
-        import keras
-
-        variable = self.variable
-
-        class SetEpoch(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                variable.assign(epoch)
-
-        return SetEpoch()
+    def on_epoch_begin(self, epoch, logs=None):
+        self.variable.assign(epoch)
 
 
 def _index_stream(n, seed, epoch, repeat):
@@ -401,13 +421,7 @@ def make_training_dataset(
             )
         _check_float_spec(x_spec, "unlabeled")
         _check_cardinality(unlabeled, "unlabeled")
-        unlabeled_shape = tuple(x_spec.shape[1:])
-        if not tf.TensorShape(unlabeled_shape).is_compatible_with(data_shape):
-            raise ValueError(
-                "Labeled and unlabeled samples must have the same shape. "
-                f"Received: labeled samples of shape {data_shape} and "
-                f"unlabeled samples of shape {unlabeled_shape}"
-            )
+        _check_same_shape(data_shape, tuple(x_spec.shape[1:]))
         if (
             int(unlabeled.cardinality()) == tf.data.INFINITE_CARDINALITY
             and steps_per_epoch is None
@@ -419,12 +433,7 @@ def make_training_dataset(
         unlabeled_ds = unlabeled.map(lambda x: tf.cast(x, "float32"))
     else:
         x_u = _unlabeled_array(unlabeled)
-        if tuple(x_u.shape[1:]) != data_shape:
-            raise ValueError(
-                "Labeled and unlabeled samples must have the same shape. "
-                f"Received: labeled samples of shape {data_shape} and "
-                f"unlabeled samples of shape {tuple(x_u.shape[1:])}"
-            )
+        _check_same_shape(data_shape, tuple(x_u.shape[1:]))
         if value_range is not None:
             _check_value_range(x_u, "unlabeled x", value_range)
         if shuffle:
@@ -434,4 +443,4 @@ def make_training_dataset(
         unlabeled_ds = _gather_batches((x_u,), indices.batch(batch_size))
 
     dataset = tf.data.Dataset.zip((labeled_ds, unlabeled_ds))
-    return dataset.prefetch(tf.data.AUTOTUNE), data_shape, epoch.callback()
+    return dataset.prefetch(tf.data.AUTOTUNE), data_shape, epoch

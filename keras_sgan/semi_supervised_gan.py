@@ -27,20 +27,6 @@ def _default_optimizer():
     )
 
 
-def _check_positive_int(value, name, allow_none=False):
-    if value is None and allow_none:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value < 1
-    ):
-        raise ValueError(
-            f"`{name}` must be a positive integer"
-            f"{' or None' if allow_none else ''}. Received: {name}={value!r}"
-        )
-
-
 def _check_sub_model(value, name, builder_args):
     if value is None or isinstance(value, keras.Model):
         return
@@ -142,7 +128,7 @@ class SemiSupervisedGAN(keras.Model):
                 "`num_classes` must be an integer >= 2 (the number of real "
                 f"classes). Received: num_classes={num_classes!r}"
             )
-        _check_positive_int(latent_dim, "latent_dim")
+        input_pipeline.check_positive_int(latent_dim, "latent_dim")
         _check_sub_model(generator, "generator", "data_shape, latent_dim")
         _check_sub_model(
             discriminator, "discriminator", "data_shape, num_classes"
@@ -254,14 +240,8 @@ class SemiSupervisedGAN(keras.Model):
     def build(self, input_shape):
         data_shape = tuple(input_shape[1:])
         for name in ("discriminator", "generator"):
-            given = (
-                self._discriminator_builder
-                if name == "discriminator"
-                else (self._generator_builder)
-            )
-            if self._overrides(f"build_{name}") and (
-                given is not None or getattr(self, name) is not None
-            ):
+            given = getattr(self, f"_{name}_builder") or getattr(self, name)
+            if self._overrides(f"build_{name}") and given is not None:
                 raise ValueError(
                     f"{type(self).__name__} overrides `build_{name}()` and was "
                     f"also given `{name}=`; the override would ignore it. "
@@ -444,9 +424,8 @@ class SemiSupervisedGAN(keras.Model):
         batch_size = ops.shape(x_unlabeled)[0]
         d_target = (self.discriminator.trainable_variables, self.d_optimizer)
         g_target = (self.generator.trainable_variables, self.g_optimizer)
-        simultaneous = self.update_scheme == "simultaneous"
 
-        def discriminator_pass():
+        def discriminator_pass(with_generator_loss):
             logits_labeled, _ = self.discriminator(x_labeled, training=True)
             logits_real, features_real = self.discriminator(
                 x_unlabeled, training=True
@@ -463,32 +442,27 @@ class SemiSupervisedGAN(keras.Model):
             # The generator matches the real features; for it they are
             # constants.
             features_real = ops.stop_gradient(features_real)
+            aux = (supervised, unsupervised, logits_labeled, features_real)
+            if not with_generator_loss:
+                return (d_loss,), aux
             g_loss = self._generator_loss(
                 features_real, features_fake, logits_fake
             )
-            return (d_loss, g_loss), (
-                supervised,
-                unsupervised,
-                logits_labeled,
-                features_real,
-            )
+            return (d_loss, g_loss), aux
 
-        if simultaneous:
+        if self.update_scheme == "simultaneous":
             # Both networks step from one forward pass: the generator's
             # gradient is taken against the discriminator before its update.
             (d_loss, g_loss), aux = gradients.minimize(
-                discriminator_pass, [d_target, g_target]
+                lambda: discriminator_pass(True), [d_target, g_target]
             )
+            supervised, unsupervised, logits_labeled, _ = aux
         else:
+            (d_loss,), aux = gradients.minimize(
+                lambda: discriminator_pass(False), [d_target]
+            )
+            supervised, unsupervised, logits_labeled, features_real = aux
 
-            def discriminator_only():
-                (d_loss, _), aux = discriminator_pass()
-                return (d_loss,), aux
-
-            (d_loss,), aux = gradients.minimize(discriminator_only, [d_target])
-        supervised, unsupervised, logits_labeled, features_real = aux
-
-        if not simultaneous:
             # Improved-gan's order: the generator steps on a fresh batch
             # against the updated discriminator.
             def generator_pass():
@@ -623,12 +597,16 @@ class SemiSupervisedGAN(keras.Model):
                 f"unlabeled={'None' if unlabeled is None else '...'}"
             )
         batch_size = 32 if batch_size is None else batch_size
-        _check_positive_int(batch_size, "batch_size")
+        input_pipeline.check_positive_int(batch_size, "batch_size")
         labeled_batch_size = (
             batch_size if labeled_batch_size is None else labeled_batch_size
         )
-        _check_positive_int(labeled_batch_size, "labeled_batch_size")
-        _check_positive_int(steps_per_epoch, "steps_per_epoch", allow_none=True)
+        input_pipeline.check_positive_int(
+            labeled_batch_size, "labeled_batch_size"
+        )
+        input_pipeline.check_positive_int(
+            steps_per_epoch, "steps_per_epoch", allow_none=True
+        )
 
         dataset, data_shape, epoch_callback = (
             input_pipeline.make_training_dataset(
@@ -714,8 +692,8 @@ class SemiSupervisedGAN(keras.Model):
         Returns:
             A NumPy array of shape `(n, *data_shape)`.
         """
-        _check_positive_int(n, "n")
-        _check_positive_int(batch_size, "batch_size")
+        input_pipeline.check_positive_int(n, "n")
+        input_pipeline.check_positive_int(batch_size, "batch_size")
         if not self.built:
             raise RuntimeError(
                 "The generator does not exist yet: it is built from the data "
@@ -766,6 +744,7 @@ class SemiSupervisedGAN(keras.Model):
                     input_signature=[inputs],
                     **kwargs,
                 )
+                _name_onnx_output(path, "probabilities")
 
         else:
             if kwargs:
@@ -783,13 +762,6 @@ class SemiSupervisedGAN(keras.Model):
 
             def write(path):
                 _write_archive(path, self.discriminator, serve, inputs)
-
-        if format == "onnx":
-            written = write
-
-            def write(path):
-                written(path)
-                _name_onnx_output(path, "probabilities")
 
         _write_atomically(filepath, write, is_dir=format != "onnx")
         if verbose:

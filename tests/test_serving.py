@@ -80,52 +80,44 @@ def test_saved_model_serves_same_probabilities_with_plain_tensorflow(exported):
     assert out["batch_shapes"] == [[1, 3], [40, 3]]
 
 
-def test_saved_model_cli_shows_and_runs_the_signature(exported, tmp_path):
+def saved_model_cli(command, directory, *extra):
     cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    shown = subprocess.run(
+    result = subprocess.run(
         [
             cli,
-            "show",
+            command,
             "--dir",
-            str(exported / "classifier"),
+            str(directory),
             "--tag_set",
             "serve",
             "--signature_def",
             "serving_default",
+            *extra,
         ],
         capture_output=True,
         text=True,
         timeout=300,
-        env=env,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    assert shown.returncode == 0, shown.stderr[-2000:]
-    assert "inputs['inputs']" in shown.stdout
-    assert "shape: (-1, 6)" in shown.stdout
-    assert "outputs['probabilities']" in shown.stdout
-    assert "outputs['class_ids']" in shown.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
 
-    ran = subprocess.run(
-        [
-            cli,
-            "run",
-            "--dir",
-            str(exported / "classifier"),
-            "--tag_set",
-            "serve",
-            "--signature_def",
-            "serving_default",
-            "--inputs",
-            f"inputs={exported / 'x.npy'}",
-            "--outdir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
+
+def test_saved_model_cli_shows_and_runs_the_signature(exported, tmp_path):
+    shown = saved_model_cli("show", exported / "classifier")
+    assert "inputs['inputs']" in shown
+    assert "shape: (-1, 6)" in shown
+    assert "outputs['probabilities']" in shown
+    assert "outputs['class_ids']" in shown
+
+    saved_model_cli(
+        "run",
+        exported / "classifier",
+        "--inputs",
+        f"inputs={exported / 'x.npy'}",
+        "--outdir",
+        str(tmp_path),
     )
-    assert ran.returncode == 0, ran.stderr[-2000:]
     served = np.load(tmp_path / "probabilities.npy")
     expected = np.load(exported / "probabilities.npy")
     assert np.abs(served - expected).max() < 1e-5
