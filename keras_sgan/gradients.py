@@ -1,8 +1,16 @@
-"""The one backend-specific piece of training: gradients and their update.
+"""The backend-specific pieces of training: gradients and replicas.
 
 `SemiSupervisedGAN.train_step` computes its losses with `keras.ops` only and
-hands each optimisation step to `minimize`. A JAX or PyTorch training step
-goes beside the TensorFlow one here.
+hands each optimisation step to `minimize`; what it needs to know about
+`tf.distribute` replicas comes from the functions below. A JAX or PyTorch
+training step goes beside the TensorFlow one here.
+
+Under a `tf.distribute` strategy each replica sees a slice of the global
+batch. Every loss a replica minimises is its share of the loss on the
+global batch (`local mean * local size / global size`), feature means are
+taken over the global batch, and each replica draws its rows of one global
+noise batch; so N replicas take exactly the step one replica would take on
+the N-times larger batch, however the batch is split.
 """
 
 import keras
@@ -26,8 +34,9 @@ def minimize(loss_fn, targets):
 
     Args:
         loss_fn: callable with no arguments returning `(losses, aux)`:
-            `losses` holds one scalar per target (a per-replica mean), `aux`
-            anything else the caller wants back.
+            `losses` holds one scalar per target, this replica's share of
+            the loss on the global batch (replicas' gradients are summed),
+            `aux` anything else the caller wants back.
         targets: list of `(variables, optimizer)` pairs; the i-th loss is
             minimised over the i-th variables by the i-th optimizer (a
             `keras.optimizers.Optimizer`, possibly a `LossScaleOptimizer`).
@@ -39,12 +48,8 @@ def minimize(loss_fn, targets):
 
     with tf.GradientTape(persistent=len(targets) > 1) as tape:
         losses, aux = loss_fn()
-        # Gradients are summed over replicas, so each replica's mean loss is
-        # divided by the replica count: N replicas then step like one
-        # replica on the N-times larger global batch.
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         scaled = [
-            optimizer.scale_loss(loss / replicas)
+            optimizer.scale_loss(loss)
             for loss, (_, optimizer) in zip(losses, targets, strict=True)
         ]
     updates = [
@@ -55,3 +60,83 @@ def minimize(loss_fn, targets):
     for grads, variables, optimizer in updates:
         optimizer.apply(grads, variables)
     return losses, aux
+
+
+def check_strategy(model):
+    """Raises if `model` is used under a strategy it was not created in."""
+    import tensorflow as tf
+
+    if not tf.distribute.has_strategy():
+        return
+    current = tf.distribute.get_strategy()
+    created = getattr(model, "_distribute_strategy", None)
+    if created is not current:
+        raise RuntimeError(
+            "This SemiSupervisedGAN was created outside the "
+            f"`{type(current).__name__}` scope it is now used in, so its "
+            "variables are not distributed. Create and compile the model "
+            "inside `with strategy.scope():` (calling `fit` inside the scope "
+            "is optional). Received: a model created under "
+            f"{type(created).__name__ if created else 'no strategy'}, used "
+            f"under {type(current).__name__}"
+        )
+
+
+def strategy_scope(model):
+    """The scope of the strategy `model` was created under."""
+    return model.distribute_strategy.scope()
+
+
+def num_replicas():
+    """Replicas training in sync (1 without a distribution strategy)."""
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _all_sum(values):
+    import tensorflow as tf
+
+    return tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, values
+    )
+
+
+def _local_size(x):
+    return keras.ops.cast(keras.ops.shape(x)[0], "float32")
+
+
+def replica_share(x):
+    """This replica's fraction of the global batch that `x` is a slice of."""
+    if num_replicas() == 1:
+        return 1.0
+    size = _local_size(x)
+    return size / _all_sum(size)
+
+
+def global_mean(x):
+    """Mean of `x` over the first axis of the global batch."""
+    x = keras.ops.cast(x, "float32")
+    if num_replicas() == 1:
+        return keras.ops.mean(x, axis=0)
+    total, size = _all_sum([keras.ops.sum(x, axis=0), _local_size(x)])
+    return total / size
+
+
+def replica_rows(local_size):
+    """`(offset, global_size)`: where this replica's rows sit in the batch.
+
+    Args:
+        local_size: scalar int tensor. Rows of the global batch on this
+            replica.
+    """
+    import tensorflow as tf
+
+    replicas = num_replicas()
+    if replicas == 1:
+        return 0, local_size
+    context = tf.distribute.get_replica_context()
+    mine = tf.one_hot(context.replica_id_in_sync_group, replicas)
+    sizes = tf.cast(_all_sum(mine * tf.cast(local_size, "float32")), "int32")
+    offset = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
+    return offset, tf.reduce_sum(sizes)

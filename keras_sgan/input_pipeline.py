@@ -177,6 +177,18 @@ def _check_value_range(x, name, value_range):
         )
 
 
+def _check_divides(size, what, received, replicas):
+    # tf.distribute splits each global batch between the replicas; Keras
+    # needs the first split to be even. A short final batch may split
+    # unevenly: the losses are shared out by size (see `gradients`).
+    if replicas == 1 or size is None or size % replicas == 0:
+        return
+    raise ValueError(
+        f"Training on {replicas} replicas splits every batch between them, "
+        f"so {what} must be divisible by {replicas}. Received: {received}"
+    )
+
+
 def _check_same_shape(data_shape, unlabeled_shape):
     if not tf.TensorShape(unlabeled_shape).is_compatible_with(data_shape):
         raise ValueError(
@@ -350,6 +362,7 @@ def make_training_dataset(
     value_range=None,
     steps_per_epoch=None,
     initial_epoch=0,
+    replicas=1,
 ):
     """Builds the zipped `((x_l, y_l), x_u)` dataset.
 
@@ -366,11 +379,24 @@ def make_training_dataset(
         value_range: `(low, high)` or None. If given, array inputs must lie
             in this range.
         steps_per_epoch: int or None, as given to `fit`.
+        replicas: int. Replicas of the distribution strategy; each batch is
+            split between them, so batch sizes must divide by it.
 
     Returns:
         `(dataset, data_shape, callback)`: `callback` must be passed to
         `fit`; it tells the shuffles which epoch is running.
     """
+    if not _is_dataset(labeled):
+        _check_divides(
+            labeled_batch_size,
+            "`labeled_batch_size`",
+            f"labeled_batch_size={labeled_batch_size}",
+            replicas,
+        )
+    if not _is_dataset(unlabeled):
+        _check_divides(
+            batch_size, "`batch_size`", f"batch_size={batch_size}", replicas
+        )
     epoch = EpochSeed(initial_epoch)
     if seed is None:
         seed = int(np.random.randint(2**31 - 1))
@@ -385,6 +411,12 @@ def make_training_dataset(
                 f"({labeled.element_spec})"
             )
         x_spec, y_spec = parts
+        _check_divides(
+            x_spec.shape[0],
+            "the batch size of `labeled`",
+            f"batches of {x_spec.shape[0]}",
+            replicas,
+        )
         fix_labels = _label_fixer(y_spec, num_classes)
         _check_float_spec(x_spec, "labeled")
         _check_cardinality(labeled, "labeled")
@@ -419,6 +451,12 @@ def make_training_dataset(
                 f"(sample shape {data_shape}). Datasets are taken as already "
                 "batched, as everywhere in Keras: call `.batch(batch_size)`."
             )
+        _check_divides(
+            x_spec.shape[0],
+            "the batch size of `unlabeled`",
+            f"batches of {x_spec.shape[0]}",
+            replicas,
+        )
         _check_float_spec(x_spec, "unlabeled")
         _check_cardinality(unlabeled, "unlabeled")
         _check_same_shape(data_shape, tuple(x_spec.shape[1:]))

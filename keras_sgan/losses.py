@@ -23,6 +23,13 @@ def _float32(x):
     return ops.cast(x, "float32")
 
 
+def _mean(values):
+    # A mean that is 0, not NaN, over an empty batch: under tf.distribute a
+    # replica may receive no rows of a short final batch.
+    count = ops.cast(ops.shape(values)[0], values.dtype)
+    return ops.sum(values) / ops.maximum(count, 1.0)
+
+
 def real_probability(logits):
     """`D(x)`: the probability that `x` is real, from the K class logits.
 
@@ -56,7 +63,7 @@ def supervised_loss(labels, logits):
     Returns:
         Scalar tensor.
     """
-    return ops.mean(
+    return _mean(
         ops.sparse_categorical_crossentropy(
             labels, _float32(logits), from_logits=True
         )
@@ -79,12 +86,12 @@ def unsupervised_discriminator_loss(real_logits, fake_logits):
     """
     lse_real = ops.logsumexp(_float32(real_logits), axis=-1)
     lse_fake = ops.logsumexp(_float32(fake_logits), axis=-1)
-    return 0.5 * ops.mean(ops.softplus(-lse_real)) + 0.5 * ops.mean(
+    return 0.5 * _mean(ops.softplus(-lse_real)) + 0.5 * _mean(
         ops.softplus(lse_fake)
     )
 
 
-def feature_matching_loss(real_features, fake_features):
+def feature_matching_loss(real_features, fake_features, reduced=False):
     """Feature matching: distance between mean real and mean fake features.
 
     `mean(square(mean(f_real, axis=0) - mean(f_fake, axis=0)))`
@@ -95,12 +102,18 @@ def feature_matching_loss(real_features, fake_features):
         real_features: discriminator features of real data.
         fake_features: discriminator features of generated data, same shape
             apart from the batch size.
+        reduced: bool. If True, both arguments are already means over the
+            batch (distributed training passes means over the global
+            batch).
 
     Returns:
         Scalar tensor.
     """
-    real_mean = ops.mean(_float32(real_features), axis=0)
-    fake_mean = ops.mean(_float32(fake_features), axis=0)
+    real_mean = _float32(real_features)
+    fake_mean = _float32(fake_features)
+    if not reduced:
+        real_mean = ops.mean(real_mean, axis=0)
+        fake_mean = ops.mean(fake_mean, axis=0)
     return ops.mean(ops.square(real_mean - fake_mean))
 
 
@@ -114,4 +127,4 @@ def non_saturating_generator_loss(fake_logits):
         Scalar tensor.
     """
     lse_fake = ops.logsumexp(_float32(fake_logits), axis=-1)
-    return ops.mean(ops.softplus(-lse_fake))
+    return _mean(ops.softplus(-lse_fake))

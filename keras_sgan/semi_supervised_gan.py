@@ -370,6 +370,7 @@ class SemiSupervisedGAN(keras.Model):
                 "Accepted: d_optimizer, g_optimizer, metrics, run_eagerly, "
                 "steps_per_execution, jit_compile, auto_scale_loss"
             )
+        gradients.check_strategy(self)
         d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
         g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
         if d_optimizer is g_optimizer:
@@ -424,29 +425,38 @@ class SemiSupervisedGAN(keras.Model):
         batch_size = ops.shape(x_unlabeled)[0]
         d_target = (self.discriminator.trainable_variables, self.d_optimizer)
         g_target = (self.generator.trainable_variables, self.g_optimizer)
+        # Under tf.distribute each replica minimises its share of each loss
+        # on the global batch (see `gradients`); shares of one step sum to
+        # the loss of the global batch, over any split of the batch.
+        labeled_share = gradients.replica_share(x_labeled)
+        unlabeled_share = gradients.replica_share(x_unlabeled)
 
         def discriminator_pass(with_generator_loss):
             logits_labeled, _ = self.discriminator(x_labeled, training=True)
             logits_real, features_real = self.discriminator(
                 x_unlabeled, training=True
             )
-            x_fake = self.generator(self._noise(batch_size), training=True)
+            x_fake = self.generator(
+                self._train_noise(batch_size), training=True
+            )
             logits_fake, features_fake = self.discriminator(
                 x_fake, training=True
             )
-            supervised = losses.supervised_loss(y_labeled, logits_labeled)
-            unsupervised = losses.unsupervised_discriminator_loss(
-                logits_real, logits_fake
+            supervised = labeled_share * losses.supervised_loss(
+                y_labeled, logits_labeled
+            )
+            unsupervised = unlabeled_share * (
+                losses.unsupervised_discriminator_loss(logits_real, logits_fake)
             )
             d_loss = supervised + self.unsupervised_weight * unsupervised
             # The generator matches the real features; for it they are
             # constants.
-            features_real = ops.stop_gradient(features_real)
-            aux = (supervised, unsupervised, logits_labeled, features_real)
+            real_mean = ops.stop_gradient(gradients.global_mean(features_real))
+            aux = (supervised, unsupervised, logits_labeled, real_mean)
             if not with_generator_loss:
                 return (d_loss,), aux
             g_loss = self._generator_loss(
-                features_real, features_fake, logits_fake
+                real_mean, features_fake, logits_fake, unlabeled_share
             )
             return (d_loss, g_loss), aux
 
@@ -461,37 +471,48 @@ class SemiSupervisedGAN(keras.Model):
             (d_loss,), aux = gradients.minimize(
                 lambda: discriminator_pass(False), [d_target]
             )
-            supervised, unsupervised, logits_labeled, features_real = aux
+            supervised, unsupervised, logits_labeled, real_mean = aux
 
             # Improved-gan's order: the generator steps on a fresh batch
             # against the updated discriminator.
             def generator_pass():
-                x_fake = self.generator(self._noise(batch_size), training=True)
+                x_fake = self.generator(
+                    self._train_noise(batch_size), training=True
+                )
                 logits_fake, features_fake = self.discriminator(
                     x_fake, training=True
                 )
                 loss = self._generator_loss(
-                    features_real, features_fake, logits_fake
+                    real_mean, features_fake, logits_fake, unlabeled_share
                 )
                 return (loss,), None
 
             (g_loss,), _ = gradients.minimize(generator_pass, [g_target])
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.supervised_loss_tracker.update_state(supervised)
-        self.unsupervised_loss_tracker.update_state(unsupervised)
+        # Keras averages each tracker over the replicas: N shares of a
+        # step average to the loss of the global batch divided by N.
+        replicas = gradients.num_replicas()
+        self.d_loss_tracker.update_state(d_loss * replicas)
+        self.g_loss_tracker.update_state(g_loss * replicas)
+        self.supervised_loss_tracker.update_state(supervised * replicas)
+        self.unsupervised_loss_tracker.update_state(unsupervised * replicas)
         # `loss` is the classifier's cross-entropy, on the labeled batch
         # here and on validation data in `val_loss`, as for any Keras
         # classifier; callbacks such as TerminateOnNaN watch it.
-        self._loss_tracker.update_state(supervised)
+        self._loss_tracker.update_state(supervised * replicas)
         probabilities = ops.softmax(ops.cast(logits_labeled, "float32"))
         return self.compute_metrics(x_labeled, y_labeled, probabilities)
 
-    def _generator_loss(self, features_real, features_fake, logits_fake):
+    def _generator_loss(self, real_mean, features_fake, logits_fake, share):
+        """This replica's share of the generator loss on the global batch."""
         if self.generator_loss == "feature_matching":
-            return losses.feature_matching_loss(features_real, features_fake)
-        return losses.non_saturating_generator_loss(logits_fake)
+            # Matches means over the global batch: every replica computes
+            # the whole loss and owns an equal part of it.
+            loss = losses.feature_matching_loss(
+                real_mean, gradients.global_mean(features_fake), reduced=True
+            )
+            return loss / gradients.num_replicas()
+        return share * losses.non_saturating_generator_loss(logits_fake)
 
     def test_step(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -513,6 +534,15 @@ class SemiSupervisedGAN(keras.Model):
         return keras.random.normal(
             (batch_size, self.latent_dim), seed=self.seed_generator
         )
+
+    def _train_noise(self, batch_size):
+        # Each replica takes its rows of one global noise batch, so training
+        # draws the same noise however many replicas share the batch.
+        if gradients.num_replicas() == 1:
+            return self._noise(batch_size)
+        offset, global_size = gradients.replica_rows(batch_size)
+        noise = self._noise(global_size)
+        return ops.slice(noise, (offset, 0), (batch_size, self.latent_dim))
 
     def fit(
         self,
@@ -583,6 +613,7 @@ class SemiSupervisedGAN(keras.Model):
                 f"fit() got unexpected arguments {sorted(kwargs)}. Accepted: "
                 f"{', '.join(inspect.signature(self.fit).parameters)}"
             )
+        gradients.check_strategy(self)
         if not self.compiled:
             raise RuntimeError(
                 "Call `model.compile()` before `model.fit()`. "
@@ -622,22 +653,29 @@ class SemiSupervisedGAN(keras.Model):
                 else None,
                 steps_per_epoch=steps_per_epoch,
                 initial_epoch=initial_epoch,
+                replicas=self.distribute_strategy.num_replicas_in_sync,
             )
         )
         if isinstance(callbacks, keras.callbacks.CallbackList):
             callbacks.callbacks.insert(0, epoch_callback)
         else:
             callbacks = [epoch_callback, *(callbacks or [])]
-        if not self.built:
-            self.build((None, *data_shape))
-        elif self.data_shape != data_shape:
+        if self.built and self.data_shape != data_shape:
             raise ValueError(
                 f"This model was built for samples of shape {self.data_shape}. "
                 f"Received: samples of shape {data_shape}"
             )
         # Built here, not by Keras: callbacks such as BackupAndRestore need a
         # built model, and each optimizer must own one network's variables.
-        self._build_optimizers()
+        # Variables belong to the strategy the model was created under,
+        # even when `fit` is called outside its scope.
+        with gradients.strategy_scope(self):
+            if not self.built:
+                self.build((None, *data_shape))
+            self._build_optimizers()
+            # Under a strategy Keras builds the compiled metrics from the
+            # first batch, read as `(x, y)`; ours is `((x_l, y_l), x_u)`.
+            self._symbolic_build(data_batch=dataset.element_spec[0])
         history = super().fit(
             dataset,
             epochs=epochs,
