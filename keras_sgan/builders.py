@@ -28,6 +28,12 @@ import keras
 from keras import layers
 
 
+def _batch_norm():
+    # Statistics of the global batch under tf.distribute, so that N replicas
+    # normalise like one device on the whole batch (the same on one device).
+    return layers.BatchNormalization(synchronized=True)
+
+
 def _check_data_shape(data_shape):
     shape = tuple(data_shape)
     if not shape or not all(isinstance(d, int) and d > 0 for d in shape):
@@ -77,7 +83,7 @@ def mlp_generator(
     h = z
     for units in hidden_units:
         h = layers.Dense(units, activation="softplus")(h)
-        h = layers.BatchNormalization()(h)
+        h = _batch_norm()(h)
     h = layers.Dense(math.prod(data_shape), activation=output_activation)(h)
     x = layers.Reshape(data_shape)(h)
     return keras.Model(z, x, name=name)
@@ -193,14 +199,14 @@ def dcgan_generator(data_shape, latent_dim, base_filters=64, name="generator"):
     filters = base_filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="noise")
     h = layers.Dense(start[0] * start[1] * filters * 2, use_bias=False)(z)
-    h = layers.BatchNormalization()(h)
+    h = _batch_norm()(h)
     h = layers.ReLU()(h)
     h = layers.Reshape((*start, filters * 2))(h)
     for _ in range(steps - 1):
         h = layers.Conv2DTranspose(
             filters, 5, strides=2, padding="same", use_bias=False
         )(h)
-        h = layers.BatchNormalization()(h)
+        h = _batch_norm()(h)
         h = layers.ReLU()(h)
         filters //= 2
     x = layers.Conv2DTranspose(
