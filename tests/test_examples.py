@@ -1,7 +1,10 @@
 """Every example runs in its quick mode."""
 
 import importlib.util
+import os
 import pathlib
+
+from PIL import Image
 
 EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
 
@@ -19,11 +22,12 @@ def test_train_digits_example_quick_mode(tmp_path, capsys):
     assert "SemiSupervisedGAN" in printed and "labels only" in printed
     assert "50 labels (5 per class)" in printed
     assert 0.0 <= result["sgan"] <= 1.0 and 0.0 <= result["labels_only"] <= 1.0
-    grid = tmp_path / "generated_digits.png"
-    assert grid.stat().st_size > 0
-    from PIL import Image
-
+    # Quick mode trains 2 epochs: one grid, after the last.
+    grid = tmp_path / "samples" / "epoch_0002.png"
+    assert os.listdir(tmp_path / "samples") == ["epoch_0002.png"]
+    assert f"generated digits: {grid}" in printed
     with Image.open(grid) as image:
+        # 50 digits of 8x8, 10 to a row, 1-pixel borders, enlarged 8 times.
         assert image.size == ((10 * 9 + 1) * 8, (5 * 9 + 1) * 8)
 
 
