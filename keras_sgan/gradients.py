@@ -140,3 +140,25 @@ def replica_rows(local_size):
     sizes = tf.cast(_all_sum(mine * tf.cast(local_size, "float32")), "int32")
     offset = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
     return offset, tf.reduce_sum(sizes)
+
+
+def reducible_logs(logs):
+    """Step logs in a form Keras can reduce across workers.
+
+    Under MultiWorkerMirroredStrategy Keras averages each logged value over
+    the replicas along axis 0, which a scalar does not have
+    (keras-team/keras#20585); a leading axis of 1 makes that average the
+    mean over the replicas.
+    """
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    multi_worker = (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode()
+    )
+    if not multi_worker:
+        return logs
+    return {
+        name: keras.ops.expand_dims(value, 0) for name, value in logs.items()
+    }

@@ -357,8 +357,8 @@ def make_training_dataset(
     num_classes,
     batch_size,
     labeled_batch_size,
+    seed,
     shuffle=True,
-    seed=None,
     value_range=None,
     steps_per_epoch=None,
     initial_epoch=0,
@@ -374,7 +374,7 @@ def make_training_dataset(
         batch_size: int. Unlabeled batch size, used for arrays.
         labeled_batch_size: int. Labeled batch size, used for arrays.
         shuffle: bool. Whether to shuffle array inputs every epoch.
-        seed: int or None. Seed of the shuffles.
+        seed: int. Seed of the shuffles.
         initial_epoch: int. The epoch `fit` starts at.
         value_range: `(low, high)` or None. If given, array inputs must lie
             in this range.
@@ -386,6 +386,10 @@ def make_training_dataset(
         `(dataset, data_shape, callback)`: `callback` must be passed to
         `fit`; it tells the shuffles which epoch is running.
     """
+    if not _is_dataset(unlabeled):
+        _check_divides(
+            batch_size, "`batch_size`", f"batch_size={batch_size}", replicas
+        )
     if not _is_dataset(labeled):
         _check_divides(
             labeled_batch_size,
@@ -393,13 +397,7 @@ def make_training_dataset(
             f"labeled_batch_size={labeled_batch_size}",
             replicas,
         )
-    if not _is_dataset(unlabeled):
-        _check_divides(
-            batch_size, "`batch_size`", f"batch_size={batch_size}", replicas
-        )
     epoch = EpochSeed(initial_epoch)
-    if seed is None:
-        seed = int(np.random.randint(2**31 - 1))
 
     # === Labeled stream: standardized, shuffled, repeated forever ===
     if _is_dataset(labeled):

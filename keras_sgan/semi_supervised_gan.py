@@ -501,7 +501,8 @@ class SemiSupervisedGAN(keras.Model):
         # classifier; callbacks such as TerminateOnNaN watch it.
         self._loss_tracker.update_state(supervised * replicas)
         probabilities = ops.softmax(ops.cast(logits_labeled, "float32"))
-        return self.compute_metrics(x_labeled, y_labeled, probabilities)
+        logs = self.compute_metrics(x_labeled, y_labeled, probabilities)
+        return gradients.reducible_logs(logs)
 
     def _generator_loss(self, real_mean, features_fake, logits_fake, share):
         """This replica's share of the generator loss on the global batch."""
@@ -524,16 +525,27 @@ class SemiSupervisedGAN(keras.Model):
                 else ops.squeeze(y, axis=-1)
             )
         logs = super().test_step((x, y, sample_weight))
-        return {
-            name: value
-            for name, value in logs.items()
-            if name not in _TRAINING_METRICS
-        }
+        return gradients.reducible_logs(
+            {
+                name: value
+                for name, value in logs.items()
+                if name not in _TRAINING_METRICS
+            }
+        )
 
     def _noise(self, batch_size):
         return keras.random.normal(
             (batch_size, self.latent_dim), seed=self.seed_generator
         )
+
+    def _shuffle_seed(self):
+        if self.seed is not None:
+            return self.seed
+        # Drawn from the noise generator's state, which tf.distribute
+        # copies from worker 0: every worker shuffles the same way, so each
+        # takes its own part of the same batches.
+        state = ops.convert_to_numpy(self.seed_generator.state)
+        return int(state.sum() % (2**31 - 1))
 
     def _train_noise(self, batch_size):
         # Each replica takes its rows of one global noise batch, so training
@@ -647,7 +659,7 @@ class SemiSupervisedGAN(keras.Model):
                 batch_size=batch_size,
                 labeled_batch_size=labeled_batch_size,
                 shuffle=shuffle,
-                seed=self.seed,
+                seed=self._shuffle_seed(),
                 value_range=(-1.0, 1.0)
                 if self._uses_default_generator()
                 else None,
@@ -696,6 +708,21 @@ class SemiSupervisedGAN(keras.Model):
                 self.generator.trainable_variables
             )
         return history
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy Keras builds the model from the first batch,
+        # which it first reduces across replicas; that reduction fails under
+        # MultiWorkerMirroredStrategy (keras-team/keras#20585). `fit` has
+        # built everything already.
+        built = (
+            self.built
+            and self.optimizer is not None
+            and self.optimizer.built
+            and (self._compile_metrics is None or self._compile_metrics.built)
+            and (self._compile_loss is None or self._compile_loss.built)
+        )
+        if not built:
+            super()._maybe_symbolic_build(iterator, data_batch)
 
     @property
     def trainable_weights(self):

@@ -33,11 +33,30 @@ def tiny_model(**kwargs):
     return keras_sgan.SemiSupervisedGAN(**options)
 
 
+def deterministic_model(**kwargs):
+    """`tiny_model` without random layers: its training is a function of the
+    data and the noise alone (for comparing distributed runs)."""
+    discriminator = functools.partial(
+        tiny_discriminator, input_noise=0.0, hidden_noise=0.0
+    )
+    return tiny_model(discriminator=discriminator, **kwargs)
+
+
 def make_data(n=40, seed=0, dim=DATA_DIM):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, (n, dim)).astype("float32")
     y = np.arange(n) % NUM_CLASSES
     return x, y
+
+
+def pytest_configure(config):
+    # Two logical CPUs, for MirroredStrategy tests; must precede any op.
+    import tensorflow as tf
+
+    (cpu,) = tf.config.list_physical_devices("CPU")
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
 
 
 @pytest.fixture(autouse=True)
