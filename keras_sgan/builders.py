@@ -69,11 +69,10 @@ def mlp_generator(
     Returns:
         A `keras.Model` from `(batch, latent_dim)` to `(batch, *data_shape)`.
 
-    Example:
-
-    >>> g = mlp_generator(data_shape=(64,), latent_dim=8)
-    >>> g.output_shape
-    (None, 64)
+    Examples:
+        >>> g = mlp_generator(data_shape=(64,), latent_dim=8)
+        >>> g.output_shape
+        (None, 64)
 
     References:
         - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
@@ -115,11 +114,10 @@ def mlp_discriminator(
     Returns:
         A `keras.Model` from `(batch, *data_shape)` to `(logits, features)`.
 
-    Example:
-
-    >>> d = mlp_discriminator(data_shape=(64,), num_classes=10)
-    >>> [tuple(t.shape) for t in d.outputs]
-    [(None, 10), (None, 250)]
+    Examples:
+        >>> d = mlp_discriminator(data_shape=(64,), num_classes=10)
+        >>> [tuple(t.shape) for t in d.outputs]
+        [(None, 10), (None, 250)]
 
     References:
         - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
@@ -175,7 +173,7 @@ def dcgan_generator(data_shape, latent_dim, base_filters=64, name="generator"):
     followed by batch normalisation and ReLU, the last by `tanh`.
 
     Args:
-        data_shape: tuple `(height, width, channels)`.
+        data_shape: tuple of ints. `(height, width, channels)` of one image.
         latent_dim: int. Size of the noise vector.
         base_filters: int. Filters of the last hidden block; each earlier
             block has twice as many.
@@ -184,11 +182,10 @@ def dcgan_generator(data_shape, latent_dim, base_filters=64, name="generator"):
     Returns:
         A `keras.Model` from `(batch, latent_dim)` to `(batch, *data_shape)`.
 
-    Example:
-
-    >>> g = dcgan_generator(data_shape=(32, 32, 3), latent_dim=8)
-    >>> g.output_shape
-    (None, 32, 32, 3)
+    Examples:
+        >>> g = dcgan_generator(data_shape=(32, 32, 3), latent_dim=8)
+        >>> g.output_shape
+        (None, 32, 32, 3)
 
     References:
         - [Radford et al., 2015](https://arxiv.org/abs/1511.06434)
@@ -226,7 +223,7 @@ def dcgan_discriminator(
     feature-matching layer, and a dense layer the K logits.
 
     Args:
-        data_shape: tuple `(height, width, channels)`.
+        data_shape: tuple of ints. `(height, width, channels)` of one image.
         num_classes: int. Number of real classes K.
         base_filters: int. Filters of the first block; later blocks have
             twice as many.
@@ -236,11 +233,10 @@ def dcgan_discriminator(
     Returns:
         A `keras.Model` from `(batch, *data_shape)` to `(logits, features)`.
 
-    Example:
-
-    >>> d = dcgan_discriminator(data_shape=(32, 32, 3), num_classes=10)
-    >>> [tuple(t.shape) for t in d.outputs]
-    [(None, 10), (None, 256)]
+    Examples:
+        >>> d = dcgan_discriminator(data_shape=(32, 32, 3), num_classes=10)
+        >>> [tuple(t.shape) for t in d.outputs]
+        [(None, 10), (None, 256)]
 
     References:
         - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
@@ -280,10 +276,9 @@ def default_generator(data_shape, latent_dim):
     Returns:
         A `keras.Model`.
 
-    Example:
-
-    >>> default_generator(data_shape=(8, 8, 1), latent_dim=4).name
-    'generator'
+    Examples:
+        >>> default_generator(data_shape=(8, 8, 1), latent_dim=4).name
+        'generator'
     """
     data_shape = _check_data_shape(data_shape)
     if _wants_convolutions(data_shape):
@@ -305,10 +300,9 @@ def default_discriminator(data_shape, num_classes):
     Returns:
         A `keras.Model` returning `(logits, features)`.
 
-    Example:
-
-    >>> default_discriminator(data_shape=(64,), num_classes=10).name
-    'discriminator'
+    Examples:
+        >>> default_discriminator(data_shape=(64,), num_classes=10).name
+        'discriminator'
     """
     data_shape = _check_data_shape(data_shape)
     if _wants_convolutions(data_shape):

@@ -1,4 +1,11 @@
-"""Data helpers: labeled/unlabeled splits, TFDS loading, image scaling."""
+"""Data helpers: labeled/unlabeled splits, TFDS loading, image scaling.
+
+`SemiSupervisedGAN.fit(labeled, unlabeled)` takes a small labeled set
+`(x, y)` and a large unlabeled set `x`. `split_labeled` cuts them from a
+fully labeled dataset, as in experiments; `load_tfds` does the same from a
+TensorFlow Datasets name; `scale_images` brings pixels into the `[-1, 1]`
+range of the default generator.
+"""
 
 import numpy as np
 
@@ -20,8 +27,9 @@ def split_labeled(
     of `x` (the labeled samples included) unless `exclude_labeled=True`.
 
     Args:
-        x: array of shape `(num_samples, ...)`.
-        y: class ids of shape `(num_samples,)` or `(num_samples, 1)`.
+        x: array. Samples, of shape `(num_samples, ...)`.
+        y: array. Class ids of shape `(num_samples,)` or
+            `(num_samples, 1)`.
         labels_per_class: int. Labeled samples drawn from every class.
         seed: int or None. Seed of the draw.
         exclude_labeled: bool. Whether to leave the labeled samples out of
@@ -33,14 +41,13 @@ def split_labeled(
         `((x_labeled, y_labeled), x_unlabeled)`, plus `indices` if
         `return_indices=True`.
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.arange(20, dtype="float32").reshape(10, 2)
-    >>> y = np.array([0, 1] * 5)
-    >>> (x_l, y_l), x_u = split_labeled(x, y, labels_per_class=2, seed=0)
-    >>> x_l.shape, sorted(y_l.tolist()), x_u.shape
-    ((4, 2), [0, 0, 1, 1], (10, 2))
+    Examples:
+        >>> import numpy as np
+        >>> x = np.arange(20, dtype="float32").reshape(10, 2)
+        >>> y = np.array([0, 1] * 5)
+        >>> (x_l, y_l), x_u = split_labeled(x, y, labels_per_class=2, seed=0)
+        >>> x_l.shape, sorted(y_l.tolist()), x_u.shape
+        ((4, 2), [0, 0, 1, 1], (10, 2))
     """
     input_pipeline.check_positive_int(labels_per_class, "labels_per_class")
     x = np.asarray(x)
@@ -96,18 +103,24 @@ def scale_images(images, input_range=(0, 255), output_range=(-1.0, 1.0)):
     so it can be mapped over a `tf.data.Dataset`.
 
     Args:
-        images: array or tensor of pixel values.
-        input_range: `(low, high)` of the input values.
-        output_range: `(low, high)` of the output values.
+        images: array or tensor. Pixel values.
+        input_range: tuple `(low, high)`. Range of the input values, e.g.
+            `(0, 16)` for scikit-learn's digits.
+        output_range: tuple `(low, high)`. Range of the output values.
 
     Returns:
         float32 array or tensor of the same shape.
 
-    Example:
-
-    >>> import numpy as np
-    >>> scale_images(np.array([0, 255], "uint8")).tolist()
-    [-1.0, 1.0]
+    Examples:
+        >>> import numpy as np
+        >>> scale_images(np.array([0, 255], "uint8")).tolist()
+        [-1.0, 1.0]
+        >>> import tensorflow as tf
+        >>> images = tf.data.Dataset.from_tensor_slices(
+        ...     np.zeros((4, 8, 8, 1), "uint8")).batch(2)
+        >>> images = images.map(scale_images)  # for fit(..., images)
+        >>> float(next(iter(images)).numpy().max())
+        -1.0
     """
     in_low, in_high = (float(v) for v in input_range)
     out_low, out_high = (float(v) for v in output_range)
@@ -164,12 +177,16 @@ def load_tfds(
         `((x_labeled, y_labeled), x_unlabeled, (x_test, y_test))`; the
         last is None when `test_split` is None.
 
-    Example:
-
-    ```python
-    labeled, unlabeled, test = keras_sgan.data.load_tfds(
-        "mnist", labels_per_class=10, seed=0)
-    ```
+    Examples:
+        >>> import tensorflow_datasets as tfds
+        >>> # Random images in MNIST's format, instead of a download:
+        >>> with tfds.testing.mock_data(num_examples=100):
+        ...     (x_l, y_l), x_u, (x_test, y_test) = load_tfds(
+        ...         "mnist", labels_per_class=2, seed=0)
+        >>> x_l.shape, y_l.shape, x_u.shape
+        ((20, 28, 28, 1), (20,), (100, 28, 28, 1))
+        >>> float(x_u.min()) >= -1.0 and float(x_u.max()) <= 1.0
+        True
     """
     import tensorflow_datasets as tfds
 

@@ -24,12 +24,27 @@ def load_model(filepath, custom_objects=None, compile=True):
     Returns:
         A `SemiSupervisedGAN` (or the subclass that was saved).
 
-    Example:
-
-    ```python
-    model.save("sgan.keras")
-    model = keras_sgan.load_model("sgan.keras")
-    ```
+    Examples:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import keras_sgan
+        >>> x = np.random.uniform(-1, 1, (32, 8)).astype("float32")
+        >>> y = np.arange(32) % 2
+        >>> model = keras_sgan.SemiSupervisedGAN(num_classes=2, latent_dim=4)
+        >>> model.compile()
+        >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, verbose=0)
+        >>> path = os.path.join(tempfile.mkdtemp(), "sgan.keras")
+        >>> model.save(path)
+        >>> restored = keras_sgan.load_model(path)
+        >>> bool(np.allclose(restored.predict(x, verbose=0),
+        ...                  model.predict(x, verbose=0)))
+        True
+        >>> int(restored.d_optimizer.iterations)  # resumes where it stopped
+        2
+        >>> keras_sgan.load_model("missing.keras")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: No such file: 'missing.keras'. Pass the path ...
     """
     from keras_sgan.semi_supervised_gan import SemiSupervisedGAN
 

@@ -28,12 +28,15 @@ class GeneratedImages(keras.callbacks.Callback):
     `(height, width)`, are images as they are; other samples (such as the
     64-d vectors of the 8x8 digits) need `image_shape` to be drawn.
 
-    When a `keras.callbacks.TensorBoard` callback is in the same `fit` call's
-    `callbacks`, the same grid is also logged as an image summary named
-    `generated_images` in its `train` run, at step `e - 1` (TensorBoard's
-    epoch scalars count from 0). It is found by looking through the
-    callbacks that Keras dispatches to; pass `tensorboard=` to name one
-    explicitly, or `tensorboard=None` to log no image summaries.
+    When a `keras.callbacks.TensorBoard` callback is in the same `fit`
+    call's `callbacks`, the same grid is also logged as an image summary
+    named `generated_images` in its `train` run, at step `e - 1`
+    (TensorBoard's epoch scalars count from 0); that needs the `tensorboard`
+    package, as the TensorBoard callback itself does. Keras gives a callback
+    no handle on the others, so it is found among the callbacks that Keras
+    dispatches `on_train_begin` to; pass `tensorboard=` to name one
+    explicitly (e.g. when callbacks are called by your own loop), or
+    `tensorboard=None` to log no image summaries.
 
     Args:
         directory: str or path. Directory the PNG files are written to,
@@ -56,25 +59,24 @@ class GeneratedImages(keras.callbacks.Callback):
             Where the image summaries go: the TensorBoard callback of the
             same `fit` call, the one given, or nowhere.
 
-    Example:
-
-    >>> import os, tempfile
-    >>> import keras
-    >>> import numpy as np
-    >>> import keras_sgan
-    >>> x = np.random.uniform(-1, 1, (64, 16)).astype("float32")
-    >>> y = np.arange(64) % 2
-    >>> model = keras_sgan.SemiSupervisedGAN(num_classes=2, latent_dim=4)
-    >>> model.compile()
-    >>> samples = keras_sgan.callbacks.GeneratedImages(
-    ...     tempfile.mkdtemp(), every_n_epochs=2, num_samples=6, columns=3,
-    ...     image_shape=(4, 4))
-    >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, epochs=4,
-    ...                     callbacks=[samples], verbose=0)
-    >>> [os.path.basename(path) for path in samples.filepaths]
-    ['epoch_0002.png', 'epoch_0004.png']
-    >>> keras.utils.load_img(samples.filepaths[-1]).size  # 3 x 2 tiles of 4x4
-    (16, 11)
+    Examples:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import keras
+        >>> import keras_sgan
+        >>> x = np.random.uniform(-1, 1, (64, 16)).astype("float32")
+        >>> y = np.arange(64) % 2
+        >>> model = keras_sgan.SemiSupervisedGAN(num_classes=2, latent_dim=4)
+        >>> model.compile()
+        >>> samples = keras_sgan.callbacks.GeneratedImages(
+        ...     tempfile.mkdtemp(), every_n_epochs=2, num_samples=6, columns=3,
+        ...     image_shape=(4, 4))  # 16-d samples drawn as 4x4 images
+        >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, epochs=4,
+        ...                     callbacks=[samples], verbose=0)
+        >>> [os.path.basename(path) for path in samples.filepaths]
+        ['epoch_0002.png', 'epoch_0004.png']
+        >>> keras.utils.load_img(samples.filepaths[-1]).size  # 3 x 2 tiles
+        (16, 11)
     """
 
     def __init__(
