@@ -311,3 +311,23 @@ def test_multi_worker_backup_and_restore_resumes_after_a_worker_dies(
     for index in range(2):
         resumed = load_weights(tmp_path / f"weights-{index}.npz")
         assert max_difference(reference, resumed) == 0.0
+
+
+def test_distributed_example_quick_mode():
+    # A fresh process: the example splits the CPU before TensorFlow starts.
+    example = os.path.join(
+        os.path.dirname(__file__), "..", "examples", "distributed.py"
+    )
+    done = subprocess.run(
+        [sys.executable, example, "--quick"],
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].count("device:CPU:") == 2
+    assert lines[1] == "2 replicas, global batch 100 (50 per replica), 2 epochs"
+    accuracy = float(lines[2].split()[2].rstrip(","))
+    assert accuracy > 0.3  # chance is 0.1; 2 epochs reach about 0.65
