@@ -183,3 +183,30 @@ def non_saturating_generator_loss(fake_logits):
     """
     lse_fake = ops.logsumexp(_float32(fake_logits), axis=-1)
     return _mean(ops.softplus(-lse_fake))
+
+
+def conditional_entropy(logits):
+    """Mean entropy of the class prediction `p(y | x, real)`.
+
+    `mean(-sum(p * log p))` with `p = softmax(logits)` over the K real
+    classes. Minimised on unlabeled data, it pushes the classifier to
+    confident predictions there (Dai et al. 2017, "Good Semi-supervised
+    Learning That Requires a Bad GAN", section 4).
+
+    Args:
+        logits: tensor. Class logits, `(batch, num_classes)`.
+
+    Returns:
+        Scalar tensor, between 0 and `log(num_classes)`.
+
+    Examples:
+        >>> import numpy as np
+        >>> undecided = np.zeros((2, 4), "float32")  # entropy log(4)
+        >>> round(float(conditional_entropy(undecided)), 4)
+        1.3863
+
+    References:
+        - [Dai et al., 2017](https://arxiv.org/abs/1705.09783)
+    """
+    log_p = ops.log_softmax(_float32(logits), axis=-1)
+    return _mean(-ops.sum(ops.exp(log_p) * log_p, axis=-1))

@@ -76,6 +76,9 @@ class SemiSupervisedGAN(keras.Model):
             `"non_saturating"`.
         unsupervised_weight: float. Weight of the unsupervised term in the
             discriminator loss.
+        entropy_weight: float. Weight of the conditional entropy of the
+            class prediction on unlabeled data, added to the discriminator
+            loss (Dai et al. 2017); 0 turns it off.
         update_scheme: str. `"simultaneous"` (default): both networks step
             from one forward pass, the generator's gradient taken against
             the discriminator before its update. `"alternating"` (as
@@ -103,6 +106,7 @@ class SemiSupervisedGAN(keras.Model):
     References:
         - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
         - [Odena, 2016](https://arxiv.org/abs/1606.01583)
+        - [Dai et al., 2017](https://arxiv.org/abs/1705.09783)
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class SemiSupervisedGAN(keras.Model):
         discriminator=None,
         generator_loss="feature_matching",
         unsupervised_weight=1.0,
+        entropy_weight=0.0,
         update_scheme="simultaneous",
         seed=None,
         **kwargs,
@@ -138,15 +143,19 @@ class SemiSupervisedGAN(keras.Model):
                 f"`generator_loss` must be one of {GENERATOR_LOSSES}. "
                 f"Received: generator_loss={generator_loss!r}"
             )
-        if (
-            isinstance(unsupervised_weight, bool)
-            or not isinstance(unsupervised_weight, numbers.Real)
-            or unsupervised_weight < 0
+        for name, value in (
+            ("unsupervised_weight", unsupervised_weight),
+            ("entropy_weight", entropy_weight),
         ):
-            raise ValueError(
-                "`unsupervised_weight` must be a non-negative number. "
-                f"Received: unsupervised_weight={unsupervised_weight!r}"
-            )
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not value >= 0
+            ):
+                raise ValueError(
+                    f"`{name}` must be a non-negative number. "
+                    f"Received: {name}={value!r}"
+                )
         if update_scheme not in UPDATE_SCHEMES:
             raise ValueError(
                 f"`update_scheme` must be one of {UPDATE_SCHEMES}. "
@@ -164,6 +173,7 @@ class SemiSupervisedGAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.generator_loss = generator_loss
         self.unsupervised_weight = float(unsupervised_weight)
+        self.entropy_weight = float(entropy_weight)
         self.update_scheme = update_scheme
         self.seed = seed
 
@@ -449,6 +459,10 @@ class SemiSupervisedGAN(keras.Model):
                 losses.unsupervised_discriminator_loss(logits_real, logits_fake)
             )
             d_loss = supervised + self.unsupervised_weight * unsupervised
+            if self.entropy_weight:
+                d_loss += self.entropy_weight * unlabeled_share * (
+                    losses.conditional_entropy(logits_real)
+                )
             # The generator matches the real features; for it they are
             # constants.
             real_mean = ops.stop_gradient(gradients.global_mean(features_real))
@@ -893,6 +907,7 @@ class SemiSupervisedGAN(keras.Model):
                 ),
                 "generator_loss": self.generator_loss,
                 "unsupervised_weight": self.unsupervised_weight,
+                "entropy_weight": self.entropy_weight,
                 "update_scheme": self.update_scheme,
                 "seed": self.seed,
             }

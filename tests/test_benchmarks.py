@@ -36,6 +36,21 @@ def test_speed_benchmark_quick_mode(tmp_path):
     assert (tmp_path / "benchmarks_speed.png").stat().st_size > 0
 
 
+def test_ablation_benchmark_quick_mode(tmp_path):
+    ablation = load("ablation")
+    results = ablation.main(
+        ["--quick", "--jobs", "1", "--levers", "defaults", "entropy"]
+        + ["--out", str(tmp_path)]
+    )
+    assert set(results) == {("defaults", 5, 0), ("entropy", 5, 0)}
+    for accuracy, seconds in results.values():
+        assert 0.0 <= accuracy <= 1.0 and seconds > 0.0
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "## Ablation (digits, validation split)" in page
+    assert "| entropy minimisation on unlabeled data (weight 1) |" in page
+    assert (tmp_path / "benchmarks_ablation.json").exists()
+
+
 def test_report_sections_replace_each_other(tmp_path):
     update_section = load("report").update_section
     update_section(tmp_path, "a", "first A")

@@ -294,6 +294,7 @@ def test_builder_returning_a_non_model(data):
         ({"latent_dim": 0}, "latent_dim=0"),
         ({"generator_loss": "wasserstein"}, "'feature_matching'.*wasserstein"),
         ({"unsupervised_weight": -1}, "unsupervised_weight=-1"),
+        ({"entropy_weight": "high"}, "entropy_weight='high'"),
         ({"update_scheme": "joint"}, "'alternating'.*update_scheme='joint'"),
         ({"seed": "0"}, "seed='0'"),
         ({"generator": 3}, "`generator` must be a `keras.Model`.*3"),

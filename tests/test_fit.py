@@ -436,9 +436,9 @@ def test_validation_data_may_be_a_dataset(data):
     assert history.history["val_accuracy"] == [pytest.approx(accuracy)]
 
 
-def test_simultaneous_updates_train_both_networks(data):
+def test_alternating_updates_train_both_networks(data):
     x, y = data
-    model = tiny_model(update_scheme="simultaneous")
+    model = tiny_model(update_scheme="alternating")
     model.compile(metrics=["accuracy"])
     model.build((None, x.shape[1]))
     g_before = [w.copy() for w in model.generator.get_weights()]
@@ -450,4 +450,17 @@ def test_simultaneous_updates_train_both_networks(data):
         for a, b in zip(g_before, model.generator.get_weights(), strict=True)
     )
     clone = keras_sgan.SemiSupervisedGAN.from_config(model.get_config())
-    assert clone.update_scheme == "simultaneous"
+    assert clone.update_scheme == "alternating"
+
+
+def test_entropy_weight_adds_the_unlabeled_entropy_to_d_loss(data):
+    x, y = data
+    model = tiny_model(entropy_weight=0.5)
+    model.compile()
+    logs = model.fit((x[:6], y[:6]), x, batch_size=8, verbose=0).history
+    # d_loss = supervised + unsupervised + 0.5 * entropy, and the entropy of
+    # a 3-class prediction lies in (0, log 3].
+    extra = logs["d_loss"][0] - logs["supervised_loss"][0]
+    extra -= logs["unsupervised_loss"][0]
+    assert 0.0 < extra <= 0.5 * np.log(3) + 1e-6
+    assert model.get_config()["entropy_weight"] == 0.5

@@ -102,3 +102,14 @@ def test_losses_reduce_float16_logits_in_float32():
     value = losses.unsupervised_discriminator_loss(big16, -big16)
     assert ops.convert_to_numpy(value).dtype == np.float32
     assert np.isfinite(ops.convert_to_numpy(value))
+
+
+def test_conditional_entropy_is_mean_prediction_entropy():
+    def entropy(row):
+        p = [math.exp(v - lse(row)) for v in row]
+        return -sum(q * math.log(q) for q in p)
+
+    expected = np.mean([entropy(REAL[0]), entropy(REAL[1])])
+    assert close(losses.conditional_entropy(REAL), expected)
+    # A replica with no rows contributes 0, not NaN.
+    assert close(losses.conditional_entropy(np.zeros((0, 3), "float32")), 0.0)
