@@ -8,7 +8,7 @@ change from one-device training is the `with strategy.scope():` around
 creating and compiling the model; `fit` splits every batch between the
 replicas and they train like one device on the whole batch.
 
-Takes about 1 minute on 2 CPU cores (`--quick`: a few seconds, for tests).
+Takes about 2 minutes on 2 CPU cores (`--quick`: a few seconds, for tests).
 Several CPU replicas are not faster than one: they share the same cores.
 
     python examples/distributed.py [--cpu-replicas 2] [--epochs 50]

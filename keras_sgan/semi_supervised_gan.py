@@ -90,18 +90,17 @@ class SemiSupervisedGAN(keras.Model):
             done by `fit`.
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.random.uniform(-1, 1, (64, 8)).astype("float32")
-    >>> y = np.arange(64) % 2
-    >>> model = SemiSupervisedGAN(num_classes=2, latent_dim=4, seed=0)
-    >>> model.compile(metrics=["accuracy"])
-    >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, verbose=0)
-    >>> print(*sorted(history.history))
-    accuracy d_loss g_loss loss supervised_loss unsupervised_loss
-    >>> model.predict(x, verbose=0).shape
-    (64, 2)
+    Examples:
+        >>> import numpy as np
+        >>> x = np.random.uniform(-1, 1, (64, 8)).astype("float32")
+        >>> y = np.arange(64) % 2
+        >>> model = SemiSupervisedGAN(num_classes=2, latent_dim=4, seed=0)
+        >>> model.compile(metrics=["accuracy"])
+        >>> history = model.fit((x[:8], y[:8]), x, batch_size=16, verbose=0)
+        >>> print(*sorted(history.history))
+        accuracy d_loss g_loss loss supervised_loss unsupervised_loss
+        >>> model.predict(x, verbose=0).shape
+        (64, 2)
 
     References:
         - [Salimans et al., 2016](https://arxiv.org/abs/1606.03498)
@@ -460,8 +459,10 @@ class SemiSupervisedGAN(keras.Model):
             )
             d_loss = supervised + self.unsupervised_weight * unsupervised
             if self.entropy_weight:
-                d_loss += self.entropy_weight * unlabeled_share * (
-                    losses.conditional_entropy(logits_real)
+                d_loss += (
+                    self.entropy_weight
+                    * unlabeled_share
+                    * (losses.conditional_entropy(logits_real))
                 )
             # The generator matches the real features; for it they are
             # constants.
@@ -602,11 +603,20 @@ class SemiSupervisedGAN(keras.Model):
                 (default 32). Datasets keep their own batching.
             labeled_batch_size: int. Labeled batch size for array inputs
                 (default `batch_size`).
-            epochs, verbose, callbacks, validation_data, initial_epoch,
-            steps_per_epoch, validation_steps, validation_batch_size,
-            validation_freq: as in `keras.Model.fit`. Validation runs the
-                classifier on `validation_data` (`(x, y)` or a dataset).
+            epochs: int. As in `keras.Model.fit`.
+            verbose: `"auto"`, 0, 1 or 2. As in `keras.Model.fit`.
+            callbacks: list of `keras.callbacks.Callback`. As in
+                `keras.Model.fit`.
+            validation_data: `(x, y)` or a dataset of `(x, y)` batches on
+                which the classifier is evaluated after each epoch.
             shuffle: bool. Whether array inputs are shuffled every epoch.
+            initial_epoch: int. As in `keras.Model.fit`.
+            steps_per_epoch: int or None. As in `keras.Model.fit`; by
+                default one pass over the unlabeled data.
+            validation_steps: int or None. As in `keras.Model.fit`.
+            validation_batch_size: int or None. As in `keras.Model.fit`
+                (default `batch_size`).
+            validation_freq: int. As in `keras.Model.fit`.
 
         Returns:
             A `keras.callbacks.History`.
