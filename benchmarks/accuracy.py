@@ -1,9 +1,9 @@
 """Accuracy benchmark: SemiSupervisedGAN against labels-only and peers.
 
-On scikit-learn's digits (real data, no network): for each number of
-labels per class and each seed, a seeded stratified train/test split
-(70/30), then a class-balanced labeled subset of the training part. On the
-same splits it trains and scores
+On scikit-learn's digits, or its small tabular sets wine and breast_cancer
+(real data, no network): for each number of labels per class and each seed,
+a seeded stratified train/test split (70/30), then a class-balanced labeled
+subset of the training part. On the same splits it trains and scores
 
 - `SemiSupervisedGAN` with the package defaults (`fit(batch_size=100)`),
   and with `update_scheme="alternating"` (improved-gan's order),
@@ -19,6 +19,7 @@ and the raw results `docs/benchmarks_accuracy_digits.json`.
 
     python benchmarks/accuracy.py                 # ~35 min on 2 CPU cores
     python benchmarks/accuracy.py --quick         # seconds: 1 seed, 2 epochs
+    python benchmarks/accuracy.py --dataset wine  # or breast_cancer: tabular
     python benchmarks/accuracy.py --dataset mnist # needs a network (TFDS)
 
 Needs the `benchmarks` extra (`pip install -e ".[benchmarks]"`).
@@ -35,6 +36,8 @@ import warnings
 
 import keras
 import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_wine
 from sklearn.semi_supervised import LabelSpreading
 from sklearn.semi_supervised import SelfTrainingClassifier
 from sklearn.svm import SVC
@@ -48,6 +51,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BATCH_SIZE = 100
 # Salimans et al. 2016, Table 1: 0.93% test error with 100 labels (MNIST).
 MNIST_REFERENCE = {10: 1 - 0.0093}
+# Small tabular sets that ship with scikit-learn (no network).
+TABULAR = {"wine": load_wine, "breast_cancer": load_breast_cancer}
 METHODS = (
     "SemiSupervisedGAN",
     "SemiSupervisedGAN, alternating updates",
@@ -72,6 +77,23 @@ def load_data(example, dataset, seed):
     if dataset == "digits":
         x_train, x_test, y_train, y_test = example.digits_split(seed)
         return x_train, y_train, x_test, y_test
+    if dataset in TABULAR:
+        # The same 70/30 stratified split; features scaled to [-1, 1] (the
+        # default generator's range) on the training part.
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import MinMaxScaler
+
+        x, y = TABULAR[dataset](return_X_y=True)
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=0.3, stratify=y, random_state=seed
+        )
+        scaler = MinMaxScaler((-1, 1)).fit(x_train)
+        return (
+            scaler.transform(x_train).astype("float32"),
+            y_train,
+            scaler.transform(x_test).astype("float32"),
+            y_test,
+        )
     # MNIST through TFDS (downloads once); flattened to 784-d vectors for
     # improved-gan's MLP.
     labeled, unlabeled, (x_test, y_test) = keras_sgan.data.load_tfds(
@@ -114,7 +136,9 @@ def run_split(example, dataset, labels_per_class, seed, epochs):
 
     def sgan(update_scheme="simultaneous"):
         model = keras_sgan.SemiSupervisedGAN(
-            num_classes=10, update_scheme=update_scheme, seed=seed
+            num_classes=int(y_train.max()) + 1,
+            update_scheme=update_scheme,
+            seed=seed,
         )
         model.compile(metrics=["accuracy"])
         model.fit(
@@ -248,7 +272,9 @@ def write_report(dataset, table, epochs, seeds, out_dir, quick=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--dataset", choices=("digits", "mnist"), default="digits"
+        "--dataset",
+        choices=("digits", "mnist", *TABULAR),
+        default="digits",
     )
     parser.add_argument(
         "--labels-per-class", type=int, nargs="+", default=[5, 10]
