@@ -55,7 +55,8 @@ def labels_only_baseline(
     logits, _ = discriminator.outputs
     classifier = keras.Model(discriminator.inputs, logits)
     classifier.compile(
-        optimizer=keras.optimizers.Adam(3e-4, beta_1=0.5),
+        # The package's default optimizer.
+        optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )

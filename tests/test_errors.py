@@ -207,7 +207,7 @@ def test_compile_defaults_to_recommended_adam():
     for optimizer in (model.d_optimizer, model.g_optimizer):
         assert isinstance(optimizer, keras.optimizers.Adam)
         assert optimizer.beta_1 == 0.5
-        assert float(optimizer.learning_rate) == pytest.approx(3e-4)
+        assert float(optimizer.learning_rate) == pytest.approx(1e-3)
     assert model.optimizer is model.d_optimizer
     assert model.d_optimizer is not model.g_optimizer
 
