@@ -39,15 +39,15 @@ def test_speed_benchmark_quick_mode(tmp_path):
 def test_ablation_benchmark_quick_mode(tmp_path):
     ablation = load("ablation")
     results = ablation.main(
-        ["--quick", "--jobs", "1", "--levers", "defaults", "entropy"]
+        ["--quick", "--jobs", "1", "--levers", "base", "entropy"]
         + ["--out", str(tmp_path)]
     )
-    assert set(results) == {("defaults", 5, 0), ("entropy", 5, 0)}
+    assert set(results) == {("base", 5, 0), ("entropy", 5, 0)}
     for accuracy, seconds in results.values():
         assert 0.0 <= accuracy <= 1.0 and seconds > 0.0
     page = (tmp_path / "benchmarks.md").read_text()
     assert "## Ablation (digits, validation split)" in page
-    assert "| entropy minimisation on unlabeled data (weight 1) |" in page
+    assert "| + entropy minimisation on unlabeled data (weight 1) |" in page
     assert (tmp_path / "benchmarks_ablation.json").exists()
 
 
