@@ -54,3 +54,25 @@ def test_default_generator_outputs_are_in_minus_one_one():
     g = builders.default_generator(data_shape=(4,), latent_dim=3)
     out = np.asarray(g(np.random.default_rng(0).normal(0, 10, (50, 3))))
     assert out.min() >= -1 and out.max() <= 1
+
+
+def test_mlp_discriminator_noise_levels_are_options():
+    # The default hidden noise (0.3) was chosen on a validation split;
+    # improved-gan's 0.5 stays one argument away.
+    def noise_levels(d):
+        return [
+            layer.stddev
+            for layer in d.layers
+            if type(layer).__name__ == "GaussianNoise"
+        ]
+
+    default = builders.mlp_discriminator(data_shape=(5,), num_classes=2)
+    assert noise_levels(default) == [0.3] + [0.3] * 5
+    improved_gan = builders.mlp_discriminator(
+        data_shape=(5,), num_classes=2, hidden_noise=0.5
+    )
+    assert noise_levels(improved_gan) == [0.3] + [0.5] * 5
+    silent = builders.mlp_discriminator(
+        data_shape=(5,), num_classes=2, input_noise=0.0, hidden_noise=0.0
+    )
+    assert noise_levels(silent) == []
