@@ -4,8 +4,9 @@ Real data rather than a toy: on Gaussian clusters in 16-d (1 label per
 class) the labels-only network, trained for as many steps, already reached
 0.99 (4 clusters), or within 0.03 of the SGAN (10 noisier clusters), so a
 toy problem could not tell a working unsupervised term from a broken one.
-scikit-learn's digits can: with 5 labels per class, 50 epochs gave
-SGAN 0.902 / 0.896 against labels-only 0.804 / 0.839 (seeds 0 / 1).
+scikit-learn's digits can: with 5 labels per class and the default
+recipe, 50 epochs gave SGAN 0.933 against labels-only 0.819 (seed 0), and
+0.800 with `unsupervised_weight=0`.
 """
 
 import pytest
