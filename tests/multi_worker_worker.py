@@ -39,15 +39,10 @@ class Progress(keras.callbacks.Callback):
         print(f"EPOCH_BEGIN {epoch}", flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    parser.add_argument("--die-at-epoch", type=int, default=-1)
-    args = parser.parse_args()
-    task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
-
+def train(strategy, callbacks=()):
+    """What every worker trains; under the default strategy, the same
+    training on one replica (the tests' reference)."""
     keras.utils.set_random_seed(0)
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()
     x, y = make_data(n=60)
     with strategy.scope():
         model = deterministic_model()
@@ -58,6 +53,22 @@ def main():
         batch_size=8,
         labeled_batch_size=4,
         epochs=EPOCHS,
+        callbacks=list(callbacks),
+        verbose=0,
+    )
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir")
+    parser.add_argument("--die-at-epoch", type=int, default=-1)
+    args = parser.parse_args()
+    task = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    model = train(
+        strategy,
         callbacks=[
             # Keras' BackupAndRestore is not multi-worker aware: each worker
             # keeps its own backup (the weights are the same on all).
@@ -66,7 +77,6 @@ def main():
             ),
             Progress(args.die_at_epoch),
         ],
-        verbose=0,
     )
     np.savez(
         os.path.join(args.out_dir, f"weights-{task}.npz"), *model.get_weights()

@@ -14,6 +14,7 @@ import sys
 import time
 
 import keras
+import multi_worker_worker
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -274,18 +275,7 @@ def test_multi_worker_workers_end_identical_and_train_like_one_replica(
     assert max_difference(worker_0, worker_1) == 0.0
 
     # One process, one replica, the same seeds and global batches.
-    keras.utils.set_random_seed(0)
-    x, y = make_data(n=60)
-    model = deterministic_model()
-    model.compile(metrics=["accuracy"])
-    model.fit(
-        (x[:12], y[:12]),
-        x,
-        batch_size=8,
-        labeled_batch_size=4,
-        epochs=4,
-        verbose=0,
-    )
+    model = multi_worker_worker.train(tf.distribute.get_strategy())
     assert max_difference(worker_0, model.get_weights()) < TOLERANCE
 
 
