@@ -468,7 +468,13 @@ class SemiSupervisedGAN(keras.Model):
                 )
             # The generator matches the real features; for it they are
             # constants.
-            real_mean = ops.stop_gradient(gradients.global_mean(features_real))
+            # Only feature matching uses them (an all-reduce under a
+            # strategy).
+            real_mean = (
+                ops.stop_gradient(gradients.global_mean(features_real))
+                if self.generator_loss == "feature_matching"
+                else None
+            )
             aux = (supervised, unsupervised, logits_labeled, real_mean)
             if not with_generator_loss:
                 return (d_loss,), aux
