@@ -1,19 +1,25 @@
 """Ablation: which training levers help SemiSupervisedGAN on small data.
 
-Each lever is switched on alone on top of improved-gan's recipe (the
-package's first defaults; one row combines the two levers that became the
-new defaults) and scored on a *validation* split carved from the training
-data: the test split of `benchmarks/accuracy.py` is never looked at. For
-each seed, the digits' 70% training part (the same split as the accuracy
-benchmark) is split again, stratified, into a training pool (70%) and a
-validation set (30%); the labeled subset and the unlabeled set come from
-the pool.
+On the digits, each lever is switched on alone on top of improved-gan's
+recipe (the package's first defaults; one row combines the two levers that
+became the new defaults). On the tabular sets (`--dataset wine` or
+`breast_cancer`) the levers are the discriminator's noise levels, and each
+is scored twice: for the SGAN and for the same discriminator trained on the
+labels alone, since the target there is the gap between the two.
+
+Every score is on a *validation* split carved from the training data: the
+test split of `benchmarks/accuracy.py` is never looked at. For each seed,
+the 70% training part (the same split as the accuracy benchmark) is split
+again, stratified, into a training pool (70%) and a validation set (30%);
+the labeled subset and the unlabeled set come from the pool.
 
 It prints a table (mean ± std validation accuracy over seeds, per number of
 labels per class), writes its section of `docs/benchmarks.md` and the raw
-results to `docs/benchmarks_ablation.json`.
+results to `docs/benchmarks_ablation.json` (digits) or
+`docs/benchmarks_ablation_<dataset>.json`.
 
     python benchmarks/ablation.py              # ~50 min on 2 CPU cores
+    python benchmarks/ablation.py --dataset breast_cancer   # ~30 min
     python benchmarks/ablation.py --quick      # seconds: 1 seed, 2 epochs
     python benchmarks/ablation.py --levers base entropy ...
 
@@ -89,8 +95,34 @@ LEVERS = {
 }
 
 
-def build(lever, seed):
-    """The model of `lever`, compiled, and its extra `fit` arguments."""
+# Tabular sets: the discriminator's noise (input, hidden); everything else
+# is the package default. name -> (description, mlp_discriminator arguments)
+TABULAR_LEVERS = {
+    "noise_0.3": (
+        "noise 0.3 (the default for the digits and images)",
+        {"input_noise": 0.3, "hidden_noise": 0.3},
+    ),
+    "noise_0.2": ("noise 0.2", {"input_noise": 0.2, "hidden_noise": 0.2}),
+    "noise_0.1": (
+        "noise 0.1: the default for tabular rows",
+        {"input_noise": 0.1, "hidden_noise": 0.1},
+    ),
+    "noise_0.05": ("noise 0.05", {"input_noise": 0.05, "hidden_noise": 0.05}),
+    "input_noise_0.1": (
+        "input noise 0.1, hidden noise 0.3",
+        {"input_noise": 0.1, "hidden_noise": 0.3},
+    ),
+}
+DATASETS = ("digits", "wine", "breast_cancer")
+SGAN, LABELS_ONLY = "SemiSupervisedGAN", "labels only"
+
+
+def levers_of(dataset):
+    return LEVERS if dataset == "digits" else TABULAR_LEVERS
+
+
+def build(lever, seed, num_classes=10):
+    """The model of digits `lever`, compiled, and its extra `fit` arguments."""
     import keras
 
     import keras_sgan
@@ -101,7 +133,7 @@ def build(lever, seed):
         hidden_noise=settings["hidden_noise"],
     )
     model = keras_sgan.SemiSupervisedGAN(
-        num_classes=10,
+        num_classes=num_classes,
         discriminator=discriminator,
         seed=seed,
         **settings.get("model", {}),
@@ -119,16 +151,21 @@ def build(lever, seed):
     return model, settings.get("fit", {})
 
 
-def validation_split(seed):
-    """`(x_pool, y_pool, x_val, y_val)` from the digits' training part."""
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def validation_split(seed, dataset="digits"):
+    """`(x_pool, y_pool, x_val, y_val)` from the dataset's training part."""
     from sklearn.model_selection import train_test_split
 
-    spec = importlib.util.spec_from_file_location(
-        "train_digits", ROOT / "examples" / "train_digits.py"
+    accuracy = _load(ROOT / "benchmarks" / "accuracy.py", "accuracy")
+    x_train, y_train, _, _ = accuracy.load_data(
+        accuracy.load_example(), dataset, seed
     )
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
-    x_train, _, y_train, _ = example.digits_split(seed)
     x_pool, x_val, y_pool, y_val = train_test_split(
         x_train, y_train, test_size=0.3, stratify=y_train, random_state=seed
     )
@@ -144,20 +181,35 @@ def _one_thread():
 
 
 def run(task):
-    """One lever, labels-per-class and seed: `(accuracy, seconds)`."""
-    lever, labels_per_class, seed, epochs = task
+    """One lever, labels-per-class and seed: `{method: (accuracy, seconds)}`.
+
+    The methods are the SGAN and, on the tabular sets, the same
+    discriminator trained on the labels alone.
+    """
+    dataset, lever, labels_per_class, seed, epochs = task
     import keras
 
     import keras_sgan
 
-    x_pool, y_pool, x_val, y_val = validation_split(seed)
+    x_pool, y_pool, x_val, y_val = validation_split(seed, dataset)
     labeled, unlabeled = keras_sgan.data.split_labeled(
         x_pool, y_pool, labels_per_class, seed=seed
     )
+    num_classes = int(y_pool.max()) + 1
     keras.utils.clear_session()
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
-    model, fit_kwargs = build(lever, seed)
+    if dataset == "digits":
+        model, fit_kwargs = build(lever, seed, num_classes)
+    else:
+        discriminator = functools.partial(
+            keras_sgan.builders.mlp_discriminator, **TABULAR_LEVERS[lever][1]
+        )
+        model = keras_sgan.SemiSupervisedGAN(
+            num_classes=num_classes, discriminator=discriminator, seed=seed
+        )
+        model.compile(metrics=["accuracy"])
+        fit_kwargs = {}
     model.fit(
         labeled,
         unlabeled,
@@ -167,70 +219,131 @@ def run(task):
         **fit_kwargs,
     )
     accuracy = float(model.evaluate(x_val, y_val, verbose=0)[1])
-    return accuracy, time.perf_counter() - start
+    results = {SGAN: (accuracy, time.perf_counter() - start)}
+    if dataset != "digits":
+        keras.utils.clear_session()
+        start = time.perf_counter()
+        example = _load(ROOT / "examples" / "train_digits.py", "train_digits")
+        accuracy = example.labels_only_baseline(
+            *labeled,
+            x_val,
+            y_val,
+            steps=epochs * -(-len(unlabeled) // BATCH_SIZE),
+            seed=seed,
+            discriminator=discriminator,
+        )
+        results[LABELS_ONLY] = (accuracy, time.perf_counter() - start)
+    return results
 
 
-def write_report(results, levers, label_counts, seeds, epochs, out_dir, quick):
+def _cell(runs):
+    accuracies = [accuracy for accuracy, _ in runs]
+    return f"{np.mean(accuracies):.4f} ± {np.std(accuracies):.4f}"
+
+
+def write_report(
+    results, dataset, levers, label_counts, seeds, epochs, out_dir, quick
+):
+    tabular = dataset != "digits"
+    methods = (SGAN, LABELS_ONLY) if tabular else (SGAN,)
     lines = [
-        "## Ablation (digits, validation split)",
+        f"## Ablation ({dataset}, validation split)",
         "",
         "Produced by `python benchmarks/ablation.py"
+        + (f" --dataset {dataset}" if tabular else "")
         + (" --quick" if quick else "")
         + f"` ({len(seeds)} seeds: {', '.join(map(str, seeds))}; "
-        f"{epochs} epochs at batch size {BATCH_SIZE}). Each lever on top "
-        "of improved-gan's recipe (the first row); accuracy on a validation "
-        "split carved from the training data (the test split is not used), "
-        "mean ± std over seeds.",
+        f"{epochs} epochs at batch size {BATCH_SIZE}). "
+        + (
+            "Each row sets the default discriminator's Gaussian noise (on "
+            "the input and after each hidden layer); everything else is the "
+            "package default. The SGAN and the same discriminator trained "
+            "on the labels alone for the same number of steps; "
+            if tabular
+            else "Each lever on top of improved-gan's recipe (the first row); "
+        )
+        + "accuracy on a validation split carved from the training data "
+        "(the test split is not used), mean ± std over seeds.",
         "",
-        "| lever | "
-        + " | ".join(f"{n} labels/class" for n in label_counts)
-        + " | mean wall time |",
-        "|---|" + "---|" * (len(label_counts) + 1),
     ]
+    if tabular:
+        lines += [
+            "| noise | "
+            + " | ".join(
+                f"{n} labels/class: {m}" for n in label_counts for m in methods
+            )
+            + " | "
+            + " | ".join(f"{n} labels/class: gap" for n in label_counts)
+            + " |",
+            "|---|" + "---|" * (len(label_counts) * 3),
+        ]
+    else:
+        lines += [
+            "| lever | "
+            + " | ".join(f"{n} labels/class" for n in label_counts)
+            + " | mean wall time |",
+            "|---|" + "---|" * (len(label_counts) + 1),
+        ]
     for lever in levers:
-        cells, times = [], []
+        cells, gaps, times = [], [], []
         for n in label_counts:
             runs = [results[(lever, n, seed)] for seed in seeds]
-            accuracies = [accuracy for accuracy, _ in runs]
-            times += [seconds for _, seconds in runs]
-            cells.append(
-                f"{np.mean(accuracies):.4f} ± {np.std(accuracies):.4f}"
-            )
+            times += [run[SGAN][1] for run in runs]
+            cells += [_cell([run[m] for run in runs]) for m in methods]
+            if tabular:
+                gap = np.mean(
+                    [run[SGAN][0] - run[LABELS_ONLY][0] for run in runs]
+                )
+                gaps.append(f"{gap:+.4f}")
+        last = gaps if tabular else [f"{np.mean(times):.1f} s"]
         lines.append(
-            f"| {LEVERS[lever][0]} | "
-            + " | ".join(cells)
-            + f" | {np.mean(times):.1f} s |"
+            f"| {levers_of(dataset)[lever][0]} | "
+            + " | ".join(cells + last)
+            + " |"
         )
     report = "\n".join(lines) + "\n"
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "benchmarks_ablation.json"), "w") as f:
+    name = "ablation" if dataset == "digits" else f"ablation_{dataset}"
+    with open(os.path.join(out_dir, f"benchmarks_{name}.json"), "w") as f:
         json.dump(
             [
                 {
                     "lever": lever,
                     "labels_per_class": n,
                     "seed": seed,
+                    "method": method,
                     "accuracy": accuracy,
                     "seconds": seconds,
                 }
-                for (lever, n, seed), (accuracy, seconds) in results.items()
+                for (lever, n, seed), runs in results.items()
+                for method, (accuracy, seconds) in runs.items()
             ],
             f,
             indent=1,
         )
-    update_section(out_dir, "ablation", report)
+    update_section(out_dir, name.replace("_", "-"), report)
     return report
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=DATASETS, default="digits")
     parser.add_argument(
-        "--levers", nargs="+", choices=sorted(LEVERS), default=list(LEVERS)
+        "--levers",
+        nargs="+",
+        choices=sorted({*LEVERS, *TABULAR_LEVERS}),
+        help="default: every lever of the dataset",
     )
     parser.add_argument(
         "--labels-per-class", type=int, nargs="+", default=[5, 10]
     )
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        help="default: 0 1 2 on the digits, 0 1 2 3 4 on the (smaller, "
+        "noisier) tabular sets",
+    )
     parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "docs"))
@@ -238,14 +351,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, not {args.jobs}")
+    levers = args.levers or list(levers_of(args.dataset))
+    unknown = sorted(set(levers) - set(levers_of(args.dataset)))
+    if unknown:
+        parser.error(
+            f"--levers {' '.join(unknown)}: not levers of --dataset "
+            f"{args.dataset}; its levers are "
+            f"{', '.join(levers_of(args.dataset))}"
+        )
+    if args.seeds is None:
+        args.seeds = [0, 1, 2] if args.dataset == "digits" else [0, 1, 2, 3, 4]
     seeds = args.seeds[:1] if args.quick else args.seeds
     label_counts = (
         args.labels_per_class[:1] if args.quick else (args.labels_per_class)
     )
     epochs = 2 if args.quick else args.epochs
     tasks = [
-        (lever, n, seed, epochs)
-        for lever in args.levers
+        (args.dataset, lever, n, seed, epochs)
+        for lever in levers
         for n in label_counts
         for seed in seeds
     ]
@@ -257,12 +380,23 @@ def main(argv=None):
         with context.Pool(args.jobs, initializer=_one_thread) as pool:
             outcomes = pool.map(run, tasks, chunksize=1)
     results = {
-        task[:3]: outcome for task, outcome in zip(tasks, outcomes, strict=True)
+        task[1:4]: outcome
+        for task, outcome in zip(tasks, outcomes, strict=True)
     }
-    for (lever, n, seed), (accuracy, seconds) in results.items():
-        print(f"{lever} {n} {seed}: {accuracy:.4f} ({seconds:.0f} s)")
+    for (lever, n, seed), runs in results.items():
+        for method, (accuracy, seconds) in runs.items():
+            print(
+                f"{lever} {n} {seed} {method}: {accuracy:.4f} ({seconds:.0f} s)"
+            )
     report = write_report(
-        results, args.levers, label_counts, seeds, epochs, args.out, args.quick
+        results,
+        args.dataset,
+        levers,
+        label_counts,
+        seeds,
+        epochs,
+        args.out,
+        args.quick,
     )
     print(report)
     return results

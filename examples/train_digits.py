@@ -40,16 +40,24 @@ def digits_split(seed):
 
 
 def labels_only_baseline(
-    x_labeled, y_labeled, x_test, y_test, steps, seed, batch_size=100
+    x_labeled,
+    y_labeled,
+    x_test,
+    y_test,
+    steps,
+    seed,
+    batch_size=100,
+    discriminator=keras_sgan.builders.default_discriminator,
 ):
-    """The default discriminator, trained on the labels alone.
+    """A discriminator (by default the package's), trained on labels alone.
 
     Same architecture and optimizer as the SGAN's classifier, for the same
     number of steps, on batches drawn from the labeled set.
+    `discriminator` is a discriminator builder.
     """
     keras.utils.set_random_seed(seed)
     num_classes = int(max(y_labeled.max(), y_test.max())) + 1
-    discriminator = keras_sgan.builders.default_discriminator(
+    discriminator = discriminator(
         data_shape=x_labeled.shape[1:], num_classes=num_classes
     )
     logits, _ = discriminator.outputs

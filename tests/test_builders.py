@@ -56,16 +56,17 @@ def test_default_generator_outputs_are_in_minus_one_one():
     assert out.min() >= -1 and out.max() <= 1
 
 
+def noise_levels(d):
+    return [
+        layer.stddev
+        for layer in d.layers
+        if type(layer).__name__ == "GaussianNoise"
+    ]
+
+
 def test_mlp_discriminator_noise_levels_are_options():
     # The default hidden noise (0.3) was chosen on a validation split;
     # improved-gan's 0.5 stays one argument away.
-    def noise_levels(d):
-        return [
-            layer.stddev
-            for layer in d.layers
-            if type(layer).__name__ == "GaussianNoise"
-        ]
-
     default = builders.mlp_discriminator(data_shape=(5,), num_classes=2)
     assert noise_levels(default) == [0.3] + [0.3] * 5
     improved_gan = builders.mlp_discriminator(
@@ -76,3 +77,19 @@ def test_mlp_discriminator_noise_levels_are_options():
         data_shape=(5,), num_classes=2, input_noise=0.0, hidden_noise=0.0
     )
     assert noise_levels(silent) == []
+
+
+@pytest.mark.parametrize(
+    "shape, noise",
+    [
+        ((13,), builders.TABULAR_NOISE),  # wine
+        ((builders.TABULAR_FEATURES - 1,), builders.TABULAR_NOISE),
+        ((builders.TABULAR_FEATURES,), 0.3),  # the digits' 64 pixels
+        ((784,), 0.3),
+        ((8, 8, 1), 0.3),  # a small image, even with few pixels
+        ((6, 2), 0.3),  # a signal
+    ],
+)
+def test_default_discriminator_uses_less_noise_on_tabular_rows(shape, noise):
+    d = builders.default_discriminator(data_shape=shape, num_classes=3)
+    assert noise_levels(d) == [noise] * 6
