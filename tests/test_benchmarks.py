@@ -3,6 +3,8 @@
 import importlib.util
 import pathlib
 
+import pytest
+
 BENCHMARKS = pathlib.Path(__file__).parent.parent / "benchmarks"
 
 
@@ -43,12 +45,40 @@ def test_ablation_benchmark_quick_mode(tmp_path):
         + ["--out", str(tmp_path)]
     )
     assert set(results) == {("base", 5, 0), ("entropy", 5, 0)}
-    for accuracy, seconds in results.values():
+    for runs in results.values():
+        ((accuracy, seconds),) = runs.values()
         assert 0.0 <= accuracy <= 1.0 and seconds > 0.0
     page = (tmp_path / "benchmarks.md").read_text()
     assert "## Ablation (digits, validation split)" in page
     assert "| + entropy minimisation on unlabeled data (weight 1) |" in page
     assert (tmp_path / "benchmarks_ablation.json").exists()
+
+
+def test_tabular_ablation_scores_the_sgan_against_labels_only(tmp_path):
+    ablation = load("ablation")
+    results = ablation.main(
+        ["--dataset", "wine", "--quick", "--jobs", "1"]
+        + ["--levers", "noise_0.1", "--out", str(tmp_path)]
+    )
+    (runs,) = results.values()
+    assert set(runs) == {ablation.SGAN, ablation.LABELS_ONLY}
+    for accuracy, seconds in runs.values():
+        assert 0.0 <= accuracy <= 1.0 and seconds > 0.0
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "## Ablation (wine, validation split)" in page
+    assert "| noise 0.1: the default for tabular rows |" in page
+    gap = runs[ablation.SGAN][0] - runs[ablation.LABELS_ONLY][0]
+    assert f"{gap:+.4f} |" in page
+    assert (tmp_path / "benchmarks_ablation_wine.json").exists()
+
+
+def test_ablation_refuses_levers_of_another_dataset(capsys):
+    ablation = load("ablation")
+    with pytest.raises(SystemExit):
+        ablation.main(["--dataset", "wine", "--levers", "entropy"])
+    assert "--levers entropy: not levers of --dataset wine" in (
+        capsys.readouterr().err
+    )
 
 
 def test_report_sections_replace_each_other(tmp_path):
