@@ -294,7 +294,8 @@ def write_report(
                 gap = np.mean(
                     [run[SGAN][0] - run[LABELS_ONLY][0] for run in runs]
                 )
-                gaps.append(f"{gap:+.4f}")
+                # + 0.0 turns a -0.0 from rounding into 0.0.
+                gaps.append(f"{round(gap, 4) + 0.0:+.4f}")
         last = gaps if tabular else [f"{np.mean(times):.1f} s"]
         lines.append(
             f"| {levers_of(dataset)[lever][0]} | "
