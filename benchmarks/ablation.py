@@ -19,7 +19,7 @@ results to `docs/benchmarks_ablation.json` (digits) or
 `docs/benchmarks_ablation_<dataset>.json`.
 
     python benchmarks/ablation.py              # ~50 min on 2 CPU cores
-    python benchmarks/ablation.py --dataset breast_cancer   # ~30 min
+    python benchmarks/ablation.py --dataset breast_cancer   # ~20 min
     python benchmarks/ablation.py --quick      # seconds: 1 seed, 2 epochs
     python benchmarks/ablation.py --levers base entropy ...
 
